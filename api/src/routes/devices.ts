@@ -1,0 +1,63 @@
+import { Router, type RequestHandler } from 'express'
+import { timingSafeEqual } from 'node:crypto'
+import { z } from 'zod'
+import { DeviceId } from '@urbantwin/model'
+import { HttpError } from '../http/errors.ts'
+import { parse } from '../http/parse.ts'
+
+export const DeviceRegistration = z.object({
+  deviceId: DeviceId,
+  kind: z.string().min(1),
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  address: z.string().max(500).optional(),
+  lon: z.number().min(-180).max(180),
+  lat: z.number().min(-90).max(90),
+})
+export type DeviceRegistration = z.infer<typeof DeviceRegistration>
+
+export type RegisteredDevice = {
+  deviceId: string
+  thingId: number
+  datastreams: Record<string, number>
+  mqtt: { username: string; password: string; topic: string }
+}
+
+export type DevicesDeps = {
+  /** The operator key; requests must send `Authorization: Bearer <key>`. */
+  adminKey: string
+  /** Creates or updates the device and issues a fresh MQTT token; null when the kind is unknown. */
+  register: (r: DeviceRegistration) => Promise<RegisteredDevice | null>
+}
+
+export function requireKey(key: string): RequestHandler {
+  const expected = Buffer.from(key)
+  return (req, _res, next) => {
+    const header = req.get('authorization') ?? ''
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+    if (!header)
+      throw new HttpError(
+        401,
+        'UNAUTHORIZED',
+        'this endpoint needs an operator API key (Authorization: Bearer …)',
+      )
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HttpError(403, 'FORBIDDEN', 'the API key is not valid')
+    }
+    next()
+  }
+}
+
+/** Operator endpoint: register a device and receive its MQTT credentials (shown once). */
+export function devicesRouter(deps: DevicesDeps): Router {
+  const router = Router()
+  router.post('/', requireKey(deps.adminKey), async (req, res) => {
+    if (!req.is('application/json'))
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json')
+    const body = parse(DeviceRegistration, req.body, 'device')
+    const device = await deps.register(body)
+    if (!device) throw new HttpError(400, 'BAD_REQUEST', `unknown device kind ${body.kind}`)
+    res.status(201).json(device)
+  })
+  return router
+}

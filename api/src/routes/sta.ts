@@ -1,0 +1,115 @@
+import { Router, type Request } from 'express'
+import type { Id, Page, PageRequest } from '@urbantwin/model'
+import type { Store } from '@urbantwin/store'
+import { HttpError } from '../http/errors.ts'
+import { parse } from '../http/parse.ts'
+import { EntityId, collectionQuery } from '../sta/query.ts'
+import {
+  collectionJson,
+  datastreamJson,
+  locationJson,
+  observationJson,
+  observedPropertyJson,
+  sensorJson,
+  thingJson,
+  type Links,
+} from '../sta/serialize.ts'
+
+export type StaDeps = { store: Store; maxTop: number }
+
+/** Root of the service (STA 9.2.1): entity sets and server settings. */
+function serviceRoot(base: string) {
+  const sets = ['Things', 'Locations', 'Datastreams', 'Sensors', 'ObservedProperties', 'Observations']
+  return {
+    value: sets.map((name) => ({ name, url: `${base}/${name}` })),
+    serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
+  }
+}
+
+/** SensorThings API v1.1 read routes. Paths escape `(` `)` for path-to-regexp 8. */
+export function staRouter(deps: StaDeps): Router {
+  const { store } = deps
+  const Query = collectionQuery(deps.maxTop)
+  const router = Router()
+  const links = (req: Request): Links => ({ base: `${req.protocol}://${req.get('host')}${req.baseUrl}` })
+  const url = (req: Request) => new URL(`${req.protocol}://${req.get('host')}${req.originalUrl}`)
+  const idOf = (req: Request): Id => parse(EntityId, req.params, 'entity id').id
+
+  function collection<T>(
+    path: string,
+    load: (req: Request, page: PageRequest) => Promise<Page<T> | null>,
+    toJson: (l: Links, item: T) => Record<string, unknown>,
+  ) {
+    router.get(path, async (req, res) => {
+      const q = parse(Query, req.query, 'query')
+      const page = await load(req, { top: q.$top, skip: q.$skip })
+      if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      const l = links(req)
+      res.json(collectionJson(page, q, url(req), (item) => toJson(l, item)))
+    })
+  }
+
+  function single<T>(
+    path: string,
+    load: (id: Id) => Promise<T | null>,
+    toJson: (l: Links, item: T) => Record<string, unknown>,
+  ) {
+    router.get(path, async (req, res) => {
+      const found = await load(idOf(req))
+      if (!found) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      res.json(toJson(links(req), found))
+    })
+  }
+
+  router.get('/', (req, res) => {
+    res.json(serviceRoot(links(req).base))
+  })
+
+  collection('/Things', (_req, p) => store.things(p), thingJson)
+  single('/Things\\(:id\\)', (id) => store.thing(id), thingJson)
+  collection(
+    '/Things\\(:id\\)/Datastreams',
+    async (req, p) => ((await store.thing(idOf(req))) ? store.datastreams(p, idOf(req)) : null),
+    datastreamJson,
+  )
+  collection(
+    '/Things\\(:id\\)/Locations',
+    async (req, p) => ((await store.thing(idOf(req))) ? store.locations(p, idOf(req)) : null),
+    locationJson,
+  )
+  collection('/Locations', (_req, p) => store.locations(p), locationJson)
+  collection('/Datastreams', (_req, p) => store.datastreams(p), datastreamJson)
+  single('/Datastreams\\(:id\\)', (id) => store.datastream(id), datastreamJson)
+  single(
+    '/Datastreams\\(:id\\)/Thing',
+    async (id) => {
+      const d = await store.datastream(id)
+      return d ? store.thing(d.thingId) : null
+    },
+    thingJson,
+  )
+  single(
+    '/Datastreams\\(:id\\)/Sensor',
+    async (id) => {
+      const d = await store.datastream(id)
+      return d ? store.sensor(d.sensorId) : null
+    },
+    sensorJson,
+  )
+  single(
+    '/Datastreams\\(:id\\)/ObservedProperty',
+    async (id) => {
+      const d = await store.datastream(id)
+      return d ? store.observedProperty(d.observedPropertyId) : null
+    },
+    observedPropertyJson,
+  )
+  collection(
+    '/Datastreams\\(:id\\)/Observations',
+    async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),
+    observationJson,
+  )
+  single('/Sensors\\(:id\\)', (id) => store.sensor(id), sensorJson)
+  single('/ObservedProperties\\(:id\\)', (id) => store.observedProperty(id), observedPropertyJson)
+  return router
+}

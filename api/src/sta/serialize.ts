@@ -1,0 +1,70 @@
+import type {
+  DatastreamRecord,
+  LocationRecord,
+  ObservationRecord,
+  ObservedPropertyRecord,
+  Page,
+  SensorRecord,
+  ThingRecord,
+} from '@urbantwin/model'
+import type { CollectionQuery } from './query.ts'
+
+/** STA 9.2 JSON: entities with `@iot.id`, `@iot.selfLink` and navigation links, collections in `value`. */
+export type Links = { base: string }
+
+type Json = Record<string, unknown>
+
+function entity(links: Links, set: string, id: number, body: Json, navigation: string[]): Json {
+  const self = `${links.base}/${set}(${id})`
+  const nav = Object.fromEntries(navigation.map((n) => [`${n}@iot.navigationLink`, `${self}/${n}`]))
+  return { '@iot.id': id, '@iot.selfLink': self, ...body, ...nav }
+}
+
+export function thingJson(l: Links, t: ThingRecord): Json {
+  const { id, deviceId: _d, kind: _k, ...body } = t
+  return entity(l, 'Things', id, body, ['Locations', 'HistoricalLocations', 'Datastreams'])
+}
+
+export function locationJson(l: Links, x: LocationRecord): Json {
+  const { id, thingId: _t, ...body } = x
+  return entity(l, 'Locations', id, body, ['Things', 'HistoricalLocations'])
+}
+
+export function datastreamJson(l: Links, d: DatastreamRecord): Json {
+  const { id, thingId: _t, sensorId: _s, observedPropertyId: _o, key: _k, ...body } = d
+  return entity(l, 'Datastreams', id, body, ['Thing', 'Sensor', 'ObservedProperty', 'Observations'])
+}
+
+export function sensorJson(l: Links, s: SensorRecord): Json {
+  const { id, ...body } = s
+  return entity(l, 'Sensors', id, body, ['Datastreams'])
+}
+
+export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json {
+  const { id, ...body } = o
+  return entity(l, 'ObservedProperties', id, body, ['Datastreams'])
+}
+
+export function observationJson(l: Links, o: ObservationRecord): Json {
+  const { id, datastreamId: _d, ...body } = o
+  return entity(l, 'Observations', id, body, ['Datastream', 'FeatureOfInterest'])
+}
+
+/** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */
+export function collectionJson<T>(
+  page: Page<T>,
+  q: CollectionQuery,
+  requestUrl: URL,
+  toJson: (item: T) => Json,
+): Json {
+  const out: Json = {}
+  if (q.$count) out['@iot.count'] = page.count
+  if (q.$skip + page.items.length < page.count && q.$top > 0) {
+    const next = new URL(requestUrl)
+    next.searchParams.set('$skip', String(q.$skip + q.$top))
+    next.searchParams.set('$top', String(q.$top))
+    out['@iot.nextLink'] = next.toString()
+  }
+  out.value = page.items.map(toJson)
+  return out
+}

@@ -1,0 +1,211 @@
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '@urbantwin/model'
+import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
+import { createApp, type DeviceRegistration } from '../src/index.ts'
+
+const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement' as const
+const ADMIN_KEY = 'test-admin-key-0123456789'
+
+describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
+  let store: Store
+  let server: Server
+  let base: string
+  let device: DeviceRecord
+  const registered: DeviceRegistration[] = []
+
+  beforeAll(async () => {
+    store = await openDuckDbStore({ path: ':memory:' })
+    const provision = (deviceId: string, lon: number) =>
+      store.provisionDevice({
+        deviceId,
+        kind: 'clothing-container',
+        thing: {
+          name: `Container ${deviceId}`,
+          description: 'container',
+          properties: { address: `Street ${deviceId}` },
+        },
+        location: {
+          name: 'site',
+          description: 'site',
+          encodingType: 'application/geo+json',
+          location: { type: 'Point', coordinates: [lon, 48.14] },
+        },
+        sensor: {
+          name: 'fill sensor',
+          description: 'ultrasonic',
+          encodingType: 'text/html',
+          metadata: 'https://example.org/s',
+        },
+        datastreams: [
+          {
+            key: 'fillingLevel',
+            name: 'Fill level',
+            description: 'fill',
+            unitOfMeasurement: {
+              name: 'percent',
+              symbol: '%',
+              definition: 'http://unitsofmeasure.org/ucum.html#para-29',
+            },
+            observationType: MEASUREMENT,
+            observedProperty: {
+              name: 'Filling level',
+              definition: 'https://example.org/fill',
+              description: 'fill',
+            },
+          },
+        ],
+      })
+    device = await provision('c-1', 11.57)
+    await provision('c-2', 11.58)
+    await store.appendObservations(
+      [1, 2, 3].map((m) => ({
+        datastreamId: device.datastreams.fillingLevel!,
+        phenomenonTime: new Date(Date.UTC(2026, 10, 23, 8, m)).toISOString(),
+        resultTime: new Date(Date.UTC(2026, 10, 23, 8, m)).toISOString(),
+        result: m * 10,
+      })),
+    )
+    const app = createApp({
+      store,
+      log: silentLogger,
+      maxTop: 50,
+      devices: {
+        adminKey: ADMIN_KEY,
+        register: async (r) => {
+          if (r.kind !== 'clothing-container') return null
+          registered.push(r)
+          return {
+            deviceId: r.deviceId,
+            thingId: 99,
+            datastreams: {},
+            mqtt: { username: r.deviceId, password: 'p', topic: 't' },
+          }
+        },
+      },
+    })
+    server = app.listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+
+  afterAll(async () => {
+    await new Promise((r) => server.close(r))
+    await store.close()
+  })
+
+  const get = async (path: string) => {
+    const res = await fetch(base + path)
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body: (await res.json()) as Record<string, unknown>,
+    }
+  }
+
+  it('lists Things with @iot.id, @iot.selfLink and navigation links (STA 9.2)', async () => {
+    const { status, body } = await get('/v1.1/Things?$count=true')
+    expect(status).toBe(200)
+    expect(body['@iot.count']).toBe(2)
+    const value = body.value as Record<string, unknown>[]
+    expect(value[0]).toMatchObject({
+      '@iot.id': device.thingId,
+      '@iot.selfLink': `${base}/v1.1/Things(${device.thingId})`,
+      name: 'Container c-1',
+      properties: { address: 'Street c-1' },
+      'Datastreams@iot.navigationLink': `${base}/v1.1/Things(${device.thingId})/Datastreams`,
+    })
+    expect(value[0]).not.toHaveProperty('deviceId')
+  })
+
+  it('serves one Thing, its Datastreams and Locations', async () => {
+    expect((await get(`/v1.1/Things(${device.thingId})`)).body.name).toBe('Container c-1')
+    const ds = await get(`/v1.1/Things(${device.thingId})/Datastreams`)
+    expect((ds.body.value as unknown[]).length).toBe(1)
+    const locs = await get(`/v1.1/Things(${device.thingId})/Locations`)
+    expect((locs.body.value as Record<string, unknown>[])[0]?.location).toEqual({
+      type: 'Point',
+      coordinates: [11.57, 48.14],
+    })
+  })
+
+  it('pages Observations of a Datastream newest first with @iot.nextLink', async () => {
+    const id = device.datastreams.fillingLevel!
+    const first = await get(`/v1.1/Datastreams(${id})/Observations?$top=2`)
+    const value = first.body.value as Record<string, unknown>[]
+    expect(value.map((o) => o.result)).toEqual([30, 20])
+    expect(value[0]).toMatchObject({
+      phenomenonTime: '2026-11-23T08:03:00.000Z',
+      'Datastream@iot.navigationLink': expect.stringMatching(/\/Observations\(\d+\)\/Datastream$/),
+    })
+    const next = first.body['@iot.nextLink'] as string
+    expect(next).toContain('%24skip=2')
+    const rest = (await (await fetch(next)).json()) as {
+      value: { result: number }[]
+      '@iot.nextLink'?: string
+    }
+    expect(rest.value.map((o) => o.result)).toEqual([10])
+    expect(rest['@iot.nextLink']).toBeUndefined()
+    expect((await get(`/v1.1/Datastreams(${id})/ObservedProperty`)).body.definition).toBe(
+      'https://example.org/fill',
+    )
+  })
+
+  it.each([
+    ['/v1.1/Things(999)', 404, 'NOT_FOUND'],
+    ['/v1.1/Things(abc)', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$top=51', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$top=-1', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$filter=name eq 1', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$top=1&$top=2', 400, 'BAD_REQUEST'],
+    ['/v1.1/Datastreams(999)/Observations', 404, 'NOT_FOUND'],
+    ['/v1.1/Nope', 404, 'NOT_FOUND'],
+  ])('answers %s with %i and a JSON error body', async (path, status, code) => {
+    const r = await get(path)
+    expect(r.status).toBe(status)
+    expect(r.type).toMatch(/application\/json/)
+    expect(r.body).toMatchObject({ code, message: expect.any(String) })
+  })
+
+  it('serves the container layer as GeoJSON with the latest fill level', async () => {
+    const r = await get('/api/layers/containers')
+    expect(r.type).toMatch(/application\/geo\+json/)
+    const features = r.body.features as { id: string; properties: Record<string, unknown> }[]
+    expect(features.map((f) => [f.id, f.properties.fillLevel, f.properties.address])).toEqual([
+      ['c-1', 30, 'Street c-1'],
+      ['c-2', null, 'Street c-2'],
+    ])
+  })
+
+  describe('operator device registration', () => {
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${base}/api/devices`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      })
+    const valid = { deviceId: 'new-1', kind: 'clothing-container', name: 'New', lon: 11.5, lat: 48.1 }
+
+    it('needs the operator key: 401 without, 403 with a wrong one', async () => {
+      expect((await post(JSON.stringify(valid), {})).status).toBe(401)
+      const wrong = await post(JSON.stringify(valid), { authorization: 'Bearer nope' })
+      expect(wrong.status).toBe(403)
+      expect(await wrong.json()).toMatchObject({ code: 'FORBIDDEN' })
+      expect(registered).toHaveLength(0)
+    })
+
+    it('rejects malformed JSON, bad fields and unknown kinds with 400 and registers a valid device', async () => {
+      const auth = { authorization: `Bearer ${ADMIN_KEY}` }
+      const broken = await post('{"deviceId":', auth)
+      expect([broken.status, ((await broken.json()) as { code: string }).code]).toEqual([400, 'BAD_REQUEST'])
+      const bad = await post(JSON.stringify({ ...valid, lat: 123, deviceId: 'a/b' }), auth)
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { details: unknown[] }).details).toHaveLength(2)
+      expect((await post(JSON.stringify({ ...valid, kind: 'toaster' }), auth)).status).toBe(400)
+      const ok = await post(JSON.stringify(valid), auth)
+      expect(ok.status).toBe(201)
+      expect(registered.map((r) => r.deviceId)).toEqual(['new-1'])
+    })
+  })
+})

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { decidePublish, decideSubscribe, type Principal } from './policy.ts'
+
+const device: Principal = { role: 'device', deviceId: 'c-1' }
+const gateway: Principal = { role: 'gateway', username: 'simulator' }
+const admin: Principal = { role: 'admin', username: 'ops' }
+const anonymous: Principal = { role: 'anonymous' }
+
+describe('publish policy', () => {
+  it('lets a device publish only its own uplink', () => {
+    expect(decidePublish(device, 'urbantwin/v1/devices/c-1/up')).toEqual({ ok: true })
+    expect(decidePublish(device, 'urbantwin/v1/devices/c-2/up')).toEqual({
+      ok: false,
+      reason: 'device c-1 may not publish as c-2',
+    })
+    expect(decidePublish(device, 'v1.1/Datastreams(1)/Observations').ok).toBe(false)
+  })
+  it('lets a gateway publish any uplink but nothing else', () => {
+    expect(decidePublish(gateway, 'urbantwin/v1/devices/c-9/up').ok).toBe(true)
+    expect(decidePublish(gateway, 'city/anything').ok).toBe(false)
+  })
+  it('never lets anyone publish to $SYS, and never anonymous writes', () => {
+    for (const who of [device, gateway, admin, anonymous]) expect(decidePublish(who, '$SYS/x').ok).toBe(false)
+    fc.assert(fc.property(fc.string(), (t) => !decidePublish(anonymous, t).ok))
+  })
+})
+
+describe('subscribe policy', () => {
+  it('opens SensorThings topics to everyone and $SYS to admins only', () => {
+    for (const who of [device, gateway, admin, anonymous]) {
+      expect(decideSubscribe(who, 'v1.1/Datastreams(3)/Observations').ok).toBe(true)
+    }
+    expect(decideSubscribe(admin, '$SYS/#').ok).toBe(true)
+    expect(decideSubscribe(gateway, '$SYS/#').ok).toBe(false)
+    expect(decideSubscribe(anonymous, '#').ok).toBe(false)
+  })
+  it('lets a device read only its own downlink', () => {
+    expect(decideSubscribe(device, 'urbantwin/v1/devices/c-1/down').ok).toBe(true)
+    expect(decideSubscribe(device, 'urbantwin/v1/devices/+/up').ok).toBe(false)
+    expect(decideSubscribe(anonymous, 'urbantwin/v1/devices/c-1/up').ok).toBe(false)
+  })
+})

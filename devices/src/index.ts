@@ -1,0 +1,5 @@
+export type { DeviceKind, DatastreamSpec, Reading } from './kind.ts'
+export { deviceKinds, deviceKind } from './catalog.ts'
+export { clothingContainer, ClothingContainerPayload } from './kinds/clothing-container/index.ts'
+export { parseJsonPayload } from './json-payload.ts'
+export { PERCENT, DEGREE_CELSIUS } from './units.ts'

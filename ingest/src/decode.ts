@@ -1,0 +1,55 @@
+import {
+  fail,
+  ok,
+  parseUplinkTopic,
+  type Inbound,
+  type NewObservation,
+  type ObservationEvent,
+  type Outcome,
+} from '@urbantwin/model'
+import type { DeviceKind } from '@urbantwin/devices'
+import type { DeviceRecord } from '@urbantwin/store'
+
+export type Decoded = { observations: NewObservation[]; events: ObservationEvent[] }
+
+/** How far a device clock may run ahead of the broker's before a reading is refused. */
+export const MAX_CLOCK_AHEAD_MS = 10 * 60 * 1000
+
+/**
+ * One uplink → observations for the device's Datastreams. Pure: the device record and kind are
+ * looked up by the caller. Every refusal carries a reason an operator can act on.
+ */
+export function decodeUplink(
+  msg: Inbound,
+  device: DeviceRecord | null,
+  kindOf: (id: string) => DeviceKind | undefined,
+): Outcome<Decoded> {
+  const uplink = parseUplinkTopic(msg.topic)
+  if (!uplink) return fail(`${msg.topic} is not a device uplink topic`)
+  if (!device) return fail(`device ${uplink.deviceId} is not registered`)
+  const kind = kindOf(device.kind)
+  if (!kind) return fail(`device ${uplink.deviceId} has unknown kind ${device.kind}`)
+  const readings = kind.decode(msg.payload)
+  if (!readings.ok) return readings
+  const received = Date.parse(msg.receivedAt)
+  const decoded: Decoded = { observations: [], events: [] }
+  for (const r of readings.value) {
+    const datastreamId = device.datastreams[r.key]
+    if (datastreamId === undefined) return fail(`device ${device.deviceId} has no Datastream for ${r.key}`)
+    const phenomenonTime = r.phenomenonTime ?? msg.receivedAt
+    if (Date.parse(phenomenonTime) - received > MAX_CLOCK_AHEAD_MS) {
+      return fail(`phenomenonTime ${phenomenonTime} is more than 10 minutes after receipt ${msg.receivedAt}`)
+    }
+    decoded.observations.push({ datastreamId, phenomenonTime, resultTime: msg.receivedAt, result: r.result })
+    decoded.events.push({
+      deviceId: device.deviceId,
+      kind: device.kind,
+      thingId: device.thingId,
+      datastreamId,
+      key: r.key,
+      result: r.result,
+      phenomenonTime,
+    })
+  }
+  return ok(decoded)
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod'
+
+/**
+ * SensorThings API v1.1 entities (OGC 18-088, section 8.2) as the platform stores and serves them.
+ * Property names follow the standard; `@iot.id` is assigned by the store.
+ */
+
+export const Id = z.number().int().positive()
+export type Id = z.infer<typeof Id>
+
+/** GeoJSON Point, WGS84 lon/lat (RFC 7946). */
+export const GeoJsonPoint = z.object({
+  type: z.literal('Point'),
+  coordinates: z
+    .tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])
+    .or(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90), z.number()])),
+})
+export type GeoJsonPoint = z.infer<typeof GeoJsonPoint>
+
+/** STA 8.2.1 Thing */
+export const Thing = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+})
+export type Thing = z.infer<typeof Thing>
+
+/** STA 8.2.2 Location */
+export const Location = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  encodingType: z.literal('application/geo+json'),
+  location: GeoJsonPoint,
+  properties: z.record(z.string(), z.unknown()).optional(),
+})
+export type Location = z.infer<typeof Location>
+
+/** STA 8.2.4 unitOfMeasurement, with UCUM codes as `symbol` where one exists. */
+export const UnitOfMeasurement = z.object({
+  name: z.string(),
+  symbol: z.string(),
+  definition: z.string(),
+})
+export type UnitOfMeasurement = z.infer<typeof UnitOfMeasurement>
+
+/** STA Table 13: observation types of the O&M 2.0 standard. */
+export const ObservationType = z.enum([
+  'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
+  'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CountObservation',
+  'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_TruthObservation',
+  'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CategoryObservation',
+  'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Observation',
+])
+export type ObservationType = z.infer<typeof ObservationType>
+
+/** STA 8.2.5 Sensor */
+export const Sensor = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  encodingType: z.string(),
+  metadata: z.string(),
+})
+export type Sensor = z.infer<typeof Sensor>
+
+/** STA 8.2.6 ObservedProperty */
+export const ObservedProperty = z.object({
+  name: z.string().min(1),
+  definition: z.string(),
+  description: z.string(),
+})
+export type ObservedProperty = z.infer<typeof ObservedProperty>
+
+/** STA 8.2.4 Datastream (without its navigation links). */
+export const Datastream = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  unitOfMeasurement: UnitOfMeasurement,
+  observationType: ObservationType,
+  properties: z.record(z.string(), z.unknown()).optional(),
+})
+export type Datastream = z.infer<typeof Datastream>
+
+/** A result as the platform stores it: numbers, booleans and category strings. */
+export const ObservationResult = z.union([z.number().finite(), z.boolean(), z.string()])
+export type ObservationResult = z.infer<typeof ObservationResult>
+
+/** STA 8.2.7 Observation, times as ISO 8601 instants. */
+export const Observation = z.object({
+  phenomenonTime: z.iso.datetime({ offset: true }),
+  resultTime: z.iso.datetime({ offset: true }),
+  result: ObservationResult,
+  parameters: z.record(z.string(), z.unknown()).optional(),
+})
+export type Observation = z.infer<typeof Observation>

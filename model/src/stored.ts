@@ -1,0 +1,22 @@
+import type { Datastream, Id, Location, Observation, ObservedProperty, Sensor, Thing } from './entities.ts'
+
+/** Entities as the store returns them: the STA properties plus ids and navigation keys. */
+export type ThingRecord = Thing & { id: Id; deviceId: string | null; kind: string | null }
+export type LocationRecord = Location & { id: Id; thingId: Id }
+export type SensorRecord = Sensor & { id: Id }
+export type ObservedPropertyRecord = ObservedProperty & { id: Id }
+export type DatastreamRecord = Datastream & {
+  id: Id
+  thingId: Id
+  sensorId: Id
+  observedPropertyId: Id
+  /** The device kind's name for this stream, e.g. `fillingLevel`. */
+  key: string
+}
+export type ObservationRecord = Observation & { id: Id; datastreamId: Id }
+
+/** One observation to store; the store derives nothing but the id. */
+export type NewObservation = Omit<Observation, 'parameters'> & { datastreamId: Id }
+
+export type Page<T> = { items: T[]; count: number }
+export type PageRequest = { top: number; skip: number }

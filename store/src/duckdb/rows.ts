@@ -1,0 +1,100 @@
+import type {
+  DatastreamRecord,
+  LocationRecord,
+  ObservationRecord,
+  ObservationResult,
+  ObservationType,
+  ObservedPropertyRecord,
+  SensorRecord,
+  ThingRecord,
+  UnitOfMeasurement,
+} from '@urbantwin/model'
+import { isoFromMs, parseJson, type Row } from './sql.ts'
+
+/** Row → record mappers: the only place that knows column names. */
+
+function withProperties<T extends object>(
+  base: T,
+  raw: unknown,
+): T & { properties?: Record<string, unknown> } {
+  const properties = parseJson<Record<string, unknown>>(raw)
+  return properties === undefined ? base : { ...base, properties }
+}
+
+export function toThing(r: Row): ThingRecord {
+  return withProperties(
+    {
+      id: Number(r.id),
+      deviceId: (r.device_id as string | null) ?? null,
+      kind: (r.kind as string | null) ?? null,
+      name: String(r.name),
+      description: String(r.description),
+    },
+    r.properties,
+  )
+}
+
+export function toLocation(r: Row): LocationRecord {
+  return withProperties(
+    {
+      id: Number(r.id),
+      thingId: Number(r.thing_id),
+      name: String(r.name),
+      description: String(r.description),
+      encodingType: 'application/geo+json' as const,
+      location: { type: 'Point' as const, coordinates: [Number(r.lon), Number(r.lat)] as [number, number] },
+    },
+    r.properties,
+  )
+}
+
+export function toSensor(r: Row): SensorRecord {
+  return {
+    id: Number(r.id),
+    name: String(r.name),
+    description: String(r.description),
+    encodingType: String(r.encoding_type),
+    metadata: String(r.metadata),
+  }
+}
+
+export function toObservedProperty(r: Row): ObservedPropertyRecord {
+  return {
+    id: Number(r.id),
+    name: String(r.name),
+    definition: String(r.definition),
+    description: String(r.description),
+  }
+}
+
+export function toDatastream(r: Row): DatastreamRecord {
+  return withProperties(
+    {
+      id: Number(r.id),
+      thingId: Number(r.thing_id),
+      sensorId: Number(r.sensor_id),
+      observedPropertyId: Number(r.observed_property_id),
+      key: String(r.key),
+      name: String(r.name),
+      description: String(r.description),
+      unitOfMeasurement: parseJson<UnitOfMeasurement>(r.unit) as UnitOfMeasurement,
+      observationType: String(r.observation_type) as ObservationType,
+    },
+    r.properties,
+  )
+}
+
+export function toResult(r: Row): ObservationResult {
+  if (r.result_number !== null && r.result_number !== undefined) return Number(r.result_number)
+  return parseJson<ObservationResult>(r.result_json) as ObservationResult
+}
+
+export function toObservation(r: Row): ObservationRecord {
+  return {
+    id: Number(r.id),
+    datastreamId: Number(r.datastream_id),
+    phenomenonTime: isoFromMs(r.phenomenon_ms),
+    resultTime: isoFromMs(r.result_ms),
+    result: toResult(r),
+  }
+}

@@ -1,0 +1,70 @@
+/** DDL of the embedded store. Every statement is idempotent, so opening an existing file is safe. */
+export const SCHEMA = [
+  `SET TimeZone = 'UTC'`,
+  `CREATE SEQUENCE IF NOT EXISTS thing_ids START 1`,
+  `CREATE SEQUENCE IF NOT EXISTS location_ids START 1`,
+  `CREATE SEQUENCE IF NOT EXISTS sensor_ids START 1`,
+  `CREATE SEQUENCE IF NOT EXISTS observed_property_ids START 1`,
+  `CREATE SEQUENCE IF NOT EXISTS datastream_ids START 1`,
+  `CREATE SEQUENCE IF NOT EXISTS observation_ids START 1`,
+  `CREATE TABLE IF NOT EXISTS things (
+    id INTEGER PRIMARY KEY DEFAULT nextval('thing_ids'),
+    device_id VARCHAR UNIQUE,
+    kind VARCHAR,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    properties JSON
+  )`,
+  `CREATE TABLE IF NOT EXISTS locations (
+    id INTEGER PRIMARY KEY DEFAULT nextval('location_ids'),
+    thing_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    encoding_type VARCHAR NOT NULL,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    properties JSON
+  )`,
+  `CREATE TABLE IF NOT EXISTS sensors (
+    id INTEGER PRIMARY KEY DEFAULT nextval('sensor_ids'),
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    encoding_type VARCHAR NOT NULL,
+    metadata VARCHAR NOT NULL,
+    UNIQUE (name, metadata)
+  )`,
+  `CREATE TABLE IF NOT EXISTS observed_properties (
+    id INTEGER PRIMARY KEY DEFAULT nextval('observed_property_ids'),
+    name VARCHAR NOT NULL,
+    definition VARCHAR NOT NULL UNIQUE,
+    description VARCHAR NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS datastreams (
+    id INTEGER PRIMARY KEY DEFAULT nextval('datastream_ids'),
+    thing_id INTEGER NOT NULL,
+    sensor_id INTEGER NOT NULL,
+    observed_property_id INTEGER NOT NULL,
+    key VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    unit JSON NOT NULL,
+    observation_type VARCHAR NOT NULL,
+    properties JSON,
+    UNIQUE (thing_id, key)
+  )`,
+  `CREATE TABLE IF NOT EXISTS observations (
+    id BIGINT PRIMARY KEY DEFAULT nextval('observation_ids'),
+    datastream_id INTEGER NOT NULL,
+    phenomenon_time TIMESTAMPTZ NOT NULL,
+    result_time TIMESTAMPTZ NOT NULL,
+    result_number DOUBLE,
+    result_json VARCHAR,
+    UNIQUE (datastream_id, phenomenon_time)
+  )`,
+  `CREATE TABLE IF NOT EXISTS mqtt_accounts (
+    username VARCHAR PRIMARY KEY,
+    password_hash VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    device_id VARCHAR
+  )`,
+] as const

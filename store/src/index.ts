@@ -1,0 +1,10 @@
+export type {
+  Store,
+  Registry,
+  ObservationStore,
+  DeviceProvision,
+  DeviceRecord,
+  MqttAccount,
+  LatestOfKind,
+} from './ports.ts'
+export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.ts'

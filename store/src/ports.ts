@@ -1,0 +1,93 @@
+import type {
+  DatastreamRecord,
+  Id,
+  Location,
+  LocationRecord,
+  NewObservation,
+  ObservationRecord,
+  ObservationResult,
+  ObservationType,
+  ObservedProperty,
+  ObservedPropertyRecord,
+  Page,
+  PageRequest,
+  Sensor,
+  SensorRecord,
+  Thing,
+  ThingRecord,
+  UnitOfMeasurement,
+} from '@urbantwin/model'
+
+/** What provisioning a device creates: its Thing, Location, Sensor and one Datastream per key. */
+export type DeviceProvision = {
+  deviceId: string
+  kind: string
+  thing: Thing
+  location: Location
+  sensor: Sensor
+  datastreams: ReadonlyArray<{
+    key: string
+    name: string
+    description: string
+    unitOfMeasurement: UnitOfMeasurement
+    observationType: ObservationType
+    observedProperty: ObservedProperty
+  }>
+}
+
+export type DeviceRecord = {
+  deviceId: string
+  kind: string
+  thingId: Id
+  /** Datastream id per stream key. */
+  datastreams: Record<string, Id>
+}
+
+/** An MQTT login. Only the hash of the secret is stored. */
+export type MqttAccount = {
+  username: string
+  passwordHash: string
+  role: 'device' | 'gateway' | 'admin'
+  deviceId: string | null
+}
+
+/** The latest value of one stream key for every device of a kind, for live map layers. */
+export type LatestOfKind = {
+  thingId: Id
+  deviceId: string
+  name: string
+  properties: Record<string, unknown>
+  coordinates: [number, number]
+  datastreamId: Id | null
+  result: ObservationResult | null
+  phenomenonTime: string | null
+}
+
+/** SensorThings entities (the registry). */
+export type Registry = {
+  provisionDevice(p: DeviceProvision): Promise<DeviceRecord>
+  device(deviceId: string): Promise<DeviceRecord | null>
+  things(page: PageRequest): Promise<Page<ThingRecord>>
+  thing(id: Id): Promise<ThingRecord | null>
+  locations(page: PageRequest, thingId?: Id): Promise<Page<LocationRecord>>
+  datastreams(page: PageRequest, thingId?: Id): Promise<Page<DatastreamRecord>>
+  datastream(id: Id): Promise<DatastreamRecord | null>
+  sensor(id: Id): Promise<SensorRecord | null>
+  observedProperty(id: Id): Promise<ObservedPropertyRecord | null>
+  putMqttAccount(a: MqttAccount): Promise<void>
+  mqttAccount(username: string): Promise<MqttAccount | null>
+}
+
+/** Time series of observations. */
+export type ObservationStore = {
+  /** Stores observations; one already stored for the same Datastream and phenomenonTime is skipped. */
+  appendObservations(obs: readonly NewObservation[]): Promise<{ inserted: number }>
+  /** Newest first (STA default order for this platform). */
+  observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
+  latestOfKind(kind: string, key: string): Promise<LatestOfKind[]>
+}
+
+export type Store = Registry &
+  ObservationStore & {
+    close(): Promise<void>
+  }

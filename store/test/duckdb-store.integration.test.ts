@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDuckDbStore, type DeviceProvision, type Store } from '../src/index.ts'
+
+const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement' as const
+
+function provision(deviceId: string, lon = 11.5755, lat = 48.1374): DeviceProvision {
+  return {
+    deviceId,
+    kind: 'clothing-container',
+    thing: {
+      name: `Container ${deviceId}`,
+      description: 'test container',
+      properties: { address: 'Marienplatz 1' },
+    },
+    location: {
+      name: 'Marienplatz 1',
+      description: 'site',
+      encodingType: 'application/geo+json',
+      location: { type: 'Point', coordinates: [lon, lat] },
+    },
+    sensor: {
+      name: 'fill sensor',
+      description: 'ultrasonic',
+      encodingType: 'text/html',
+      metadata: 'https://example.org/s',
+    },
+    datastreams: [
+      {
+        key: 'fillingLevel',
+        name: 'Fill level',
+        description: 'fill',
+        unitOfMeasurement: {
+          name: 'percent',
+          symbol: '%',
+          definition: 'http://unitsofmeasure.org/ucum.html#para-29',
+        },
+        observationType: MEASUREMENT,
+        observedProperty: {
+          name: 'Filling level',
+          definition: 'https://example.org/fill',
+          description: 'fill',
+        },
+      },
+      {
+        key: 'temperature',
+        name: 'Temperature',
+        description: 'temp',
+        unitOfMeasurement: {
+          name: 'degree Celsius',
+          symbol: 'Cel',
+          definition: 'http://unitsofmeasure.org/ucum.html#para-30',
+        },
+        observationType: MEASUREMENT,
+        observedProperty: {
+          name: 'Temperature',
+          definition: 'https://example.org/temp',
+          description: 'temp',
+        },
+      },
+    ],
+  }
+}
+
+const at = (min: number) => new Date(Date.UTC(2026, 10, 23, 8, min)).toISOString()
+
+describe('DuckDB store (real embedded engine, file on disk)', () => {
+  const dirs: string[] = []
+  const stores: Store[] = []
+  async function open(dir = mkdtempSync(join(tmpdir(), 'ut-store-'))) {
+    dirs.push(dir)
+    const store = await openDuckDbStore({ path: join(dir, 'urbantwin.duckdb') })
+    stores.push(store)
+    return { store, dir }
+  }
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close()
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('provisions a device idempotently: Thing, Location, Sensor, ObservedProperties, Datastreams', async () => {
+    const { store } = await open()
+    const a = await store.provisionDevice(provision('c-1'))
+    const again = await store.provisionDevice(provision('c-1', 11.6, 48.2))
+    expect(again).toEqual(a)
+    expect(Object.keys(a.datastreams).sort()).toEqual(['fillingLevel', 'temperature'])
+    const things = await store.things({ top: 10, skip: 0 })
+    expect(things.count).toBe(1)
+    expect(things.items[0]).toMatchObject({
+      deviceId: 'c-1',
+      kind: 'clothing-container',
+      properties: { address: 'Marienplatz 1' },
+    })
+    const locs = await store.locations({ top: 10, skip: 0 }, a.thingId)
+    expect(locs.items.map((l) => l.location.coordinates)).toEqual([[11.6, 48.2]])
+    const ds = await store.datastream(a.datastreams.fillingLevel!)
+    expect(ds).toMatchObject({ key: 'fillingLevel', thingId: a.thingId, unitOfMeasurement: { symbol: '%' } })
+    expect(await store.sensor(ds!.sensorId)).toMatchObject({ name: 'fill sensor' })
+    expect(await store.observedProperty(ds!.observedPropertyId)).toMatchObject({
+      definition: 'https://example.org/fill',
+    })
+    expect(await store.device('nope')).toBeNull()
+  })
+
+  it('stores observations once per Datastream and phenomenonTime, newest first, with paging', async () => {
+    const { store } = await open()
+    const d = await store.provisionDevice(provision('c-2'))
+    const ds = d.datastreams.fillingLevel!
+    const batch = [10, 20, 30].map((m, i) => ({
+      datastreamId: ds,
+      phenomenonTime: at(m),
+      resultTime: at(m),
+      result: i * 10,
+    }))
+    expect(await store.appendObservations(batch)).toEqual({ inserted: 3 })
+    expect(await store.appendObservations(batch)).toEqual({ inserted: 0 })
+    const page = await store.observations(ds, { top: 2, skip: 0 })
+    expect(page.count).toBe(3)
+    expect(page.items.map((o) => [o.phenomenonTime, o.result])).toEqual([
+      [at(30), 20],
+      [at(20), 10],
+    ])
+    const rest = await store.observations(ds, { top: 2, skip: 2 })
+    expect(rest.items.map((o) => o.result)).toEqual([0])
+  })
+
+  it('keeps strings and booleans as results', async () => {
+    const { store } = await open()
+    const d = await store.provisionDevice(provision('c-3'))
+    const ds = d.datastreams.temperature!
+    await store.appendObservations([
+      { datastreamId: ds, phenomenonTime: at(1), resultTime: at(1), result: 'ok' },
+      { datastreamId: ds, phenomenonTime: at(2), resultTime: at(2), result: true },
+    ])
+    expect((await store.observations(ds, { top: 5, skip: 0 })).items.map((o) => o.result)).toEqual([
+      true,
+      'ok',
+    ])
+  })
+
+  it('reports the latest value of a stream key for each device of a kind', async () => {
+    const { store } = await open()
+    const a = await store.provisionDevice(provision('c-4'))
+    await store.provisionDevice(provision('c-5'))
+    await store.appendObservations([
+      { datastreamId: a.datastreams.fillingLevel!, phenomenonTime: at(5), resultTime: at(5), result: 55 },
+      { datastreamId: a.datastreams.fillingLevel!, phenomenonTime: at(1), resultTime: at(1), result: 11 },
+      { datastreamId: a.datastreams.temperature!, phenomenonTime: at(9), resultTime: at(9), result: 3 },
+    ])
+    const latest = await store.latestOfKind('clothing-container', 'fillingLevel')
+    expect(latest.map((l) => [l.deviceId, l.result, l.phenomenonTime])).toEqual([
+      ['c-4', 55, at(5)],
+      ['c-5', null, null],
+    ])
+    expect(latest[0]?.properties).toEqual({ address: 'Marienplatz 1' })
+  })
+
+  it('keeps everything across close and reopen of the same file', async () => {
+    const { store, dir } = await open()
+    const d = await store.provisionDevice(provision('c-6'))
+    await store.appendObservations([
+      { datastreamId: d.datastreams.fillingLevel!, phenomenonTime: at(1), resultTime: at(1), result: 42 },
+    ])
+    await store.putMqttAccount({ username: 'c-6', passwordHash: 'h', role: 'device', deviceId: 'c-6' })
+    await store.close()
+    stores.splice(stores.indexOf(store), 1)
+    const { store: reopened } = await open(dir)
+    expect(await reopened.device('c-6')).toEqual(d)
+    expect(
+      (await reopened.observations(d.datastreams.fillingLevel!, { top: 1, skip: 0 })).items[0]?.result,
+    ).toBe(42)
+    expect(await reopened.mqttAccount('c-6')).toEqual({
+      username: 'c-6',
+      passwordHash: 'h',
+      role: 'device',
+      deviceId: 'c-6',
+    })
+  })
+
+  it('rolls back a failed provisioning completely', async () => {
+    const { store } = await open()
+    const bad = provision('c-7')
+    // a Datastream whose unit cannot be serialised to the NOT NULL column fails mid-transaction
+    const broken = {
+      ...bad,
+      datastreams: [
+        ...bad.datastreams,
+        { ...bad.datastreams[0]!, key: 'x', unitOfMeasurement: undefined as never },
+      ],
+    }
+    await expect(store.provisionDevice(broken)).rejects.toThrow()
+    expect(await store.device('c-7')).toBeNull()
+    expect((await store.things({ top: 5, skip: 0 })).count).toBe(0)
+  })
+})
