@@ -1,0 +1,71 @@
+import { z } from 'zod'
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)
+
+/** Every setting of `npm start`; `.env.example` and the README table are generated from these descriptions. */
+export const Env = z.object({
+  HTTP_PORT: port(8080).describe(
+    'HTTP port of the API, the viewer, Node-RED (/flows) and MQTT over WebSocket (/mqtt); 0 picks a free port',
+  ),
+  MQTT_PORT: port(1883).describe('MQTT TCP listener; 0 picks a free port'),
+  BIND_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Interface to listen on; 0.0.0.0 accepts devices from the network'),
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Where the embedded DuckDB store, Node-RED flows and generated secrets live'),
+  LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+    .default('info')
+    .describe('pino log level'),
+  SIM_CONTAINERS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5000)
+    .default(40)
+    .describe('Simulated used-clothing containers at real AWM sites; 0 disables the simulator'),
+  SIM_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(5000)
+    .describe('How often each simulated container reports'),
+  SIM_SEED: z.coerce
+    .number()
+    .int()
+    .default(1)
+    .describe('Seed of the simulated fleet (same seed, same fleet and readings)'),
+  API_MAX_TOP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe('Largest $top a SensorThings client may ask for'),
+})
+export type Config = z.infer<typeof Env>
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const r = Env.safeParse(env)
+  if (!r.success) throw new Error(`invalid environment:\n${z.prettifyError(r.error)}`)
+  return r.data
+}
+
+/** `.env.example`: each variable with its description and default. */
+export function envExample(): string {
+  const lines = [
+    '# UrbanTwin platform settings (npm start). Copy to .env and edit; every line is optional.',
+    '',
+  ]
+  for (const [name, schema] of Object.entries(Env.shape)) {
+    const fallback = (schema as z.ZodDefault).def.defaultValue
+    lines.push(`# ${schema.description ?? ''}`, `${name}=${String(fallback)}`, '')
+  }
+  return lines.join('\n')
+}

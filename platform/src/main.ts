@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs'
+import { pino } from 'pino'
+import { loadConfig } from './config.ts'
+import { startPlatform } from './platform.ts'
+
+/** `npm start`: the only place that reads the environment, opens sockets and handles signals. */
+if (existsSync('.env')) process.loadEnvFile('.env')
+const config = loadConfig(process.env)
+const log = pino({
+  level: config.LOG_LEVEL,
+  base: { service: 'urbantwin' },
+  redact: {
+    paths: ['password', '*.password', 'token', '*.token', 'apiKey', 'authorization', '*.authorization'],
+    censor: '[redacted]',
+  },
+})
+
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
+
+const started = Date.now()
+const platform = await startPlatform(config, log)
+const host = config.BIND_HOST === '0.0.0.0' ? 'localhost' : config.BIND_HOST
+const web = `http://${host}:${platform.httpPort}`
+if (platform.firstStart) {
+  // Shown once, on the terminal only (never in the log); also in DATA_DIR/initial-credentials.txt.
+  process.stderr.write(
+    `\nFirst start: Node-RED editor login at ${web}/flows is user "admin", password "${platform.firstStart.nodeRedPassword}".\n` +
+      `It is shown only this once; the operator API key is in ${config.DATA_DIR}/initial-credentials.txt.\n\n`,
+  )
+}
+log.info(
+  {
+    httpPort: platform.httpPort,
+    mqttPort: platform.mqttPort,
+    twin: `${web}/`,
+    sensorThings: `${web}/v1.1`,
+    flows: `${web}/flows`,
+    mqtt: `mqtt://${host}:${platform.mqttPort}`,
+    mqttWebSocket: `ws://${host}:${platform.httpPort}/mqtt`,
+    startupMs: Date.now() - started,
+  },
+  'platform ready',
+)
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, 'platform stopping')
+  await platform.stop()
+  log.info({}, 'platform stopped')
+  process.exit(0)
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -1,0 +1,150 @@
+import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net'
+import { join, resolve } from 'node:path'
+import express from 'express'
+import { createApp } from '@urbantwin/api'
+import { createBroker, hashSecret } from '@urbantwin/broker'
+import { clothingContainer, deviceKind } from '@urbantwin/devices'
+import { createFlows, hashPassword } from '@urbantwin/flows'
+import { createIngest } from '@urbantwin/ingest'
+import type { Logger, ObservationEvent } from '@urbantwin/model'
+import {
+  WERTSTOFFINSELN_PATH,
+  containerFleet,
+  containerSites,
+  runContainerFleet,
+  type FleetRun,
+} from '@urbantwin/simulators'
+import { openDuckDbStore } from '@urbantwin/store'
+import type { Config } from './config.ts'
+import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
+import { provisionDevice, registerDevice } from './provisioning.ts'
+import { viewerDir } from './viewer.ts'
+
+export type RunningPlatform = {
+  httpPort: number
+  mqttPort: number
+  firstStart: LoadedSecrets['firstStart']
+  stop: () => Promise<void>
+}
+
+const SIMULATOR_USER = 'urbantwin-simulator'
+
+function listen(server: HttpServer | TcpServer, port: number, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', fail)
+    server.listen(port, host, () => {
+      server.off('error', fail)
+      done((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+function close(server: HttpServer | TcpServer): Promise<void> {
+  return new Promise((done) => server.close(() => done()))
+}
+
+/** Starts everything in one process on the embedded store. Resolves when the platform serves. */
+export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
+  const dataDir = resolve(config.DATA_DIR)
+  const { secrets, firstStart } = await loadOrCreateSecrets(dataDir, hashPassword)
+  const store = await openDuckDbStore({ path: join(dataDir, 'urbantwin.duckdb') })
+  const stops: Array<() => Promise<void>> = [() => store.close()]
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((err: unknown) => log.error({ err }, 'shutdown step failed'))
+    }
+  }
+  try {
+    await store.putMqttAccount({
+      username: SIMULATOR_USER,
+      passwordHash: await hashSecret(secrets.simulatorPassword),
+      role: 'gateway',
+      deviceId: null,
+    })
+
+    const observations = new EventEmitter()
+    const ingest = createIngest({
+      store,
+      kindOf: deviceKind,
+      log: log.child({ component: 'ingest' }),
+      onStored: (events: ObservationEvent[]) => {
+        for (const e of events) observations.emit('observation', e)
+      },
+    })
+    stops.push(() => ingest.drain())
+
+    const broker = await createBroker({
+      log: log.child({ component: 'broker' }),
+      account: (u) => store.mqttAccount(u),
+      onUplink: (msg) => ingest.submit(msg),
+    })
+    stops.push(() => broker.close())
+    const tcp = createTcpServer(broker.handle)
+    const mqttPort = await listen(tcp, config.MQTT_PORT, config.BIND_HOST)
+    stops.push(() => close(tcp))
+
+    const app = createApp({
+      store,
+      log: log.child({ component: 'api' }),
+      maxTop: config.API_MAX_TOP,
+      devices: {
+        adminKey: secrets.apiAdminKey,
+        register: async (r) => {
+          const kind = deviceKind(r.kind)
+          return kind ? registerDevice(store, kind, r) : null
+        },
+      },
+      health: () => ({ ingest: ingest.stats(), mqttClients: broker.aedes.connectedClients }),
+      extra: (a) => {
+        const dir = viewerDir()
+        if (dir) a.use(express.static(dir, { index: 'index.html', maxAge: '1h' }))
+        else log.warn({}, 'viewer not built: run npm run build')
+      },
+    })
+    const server = createHttpServer()
+    const flows = createFlows({
+      server,
+      log: log.child({ component: 'flows' }),
+      userDir: join(dataDir, 'node-red'),
+      adminUser: { username: secrets.nodeRed.username, passwordHash: secrets.nodeRed.passwordHash },
+      credentialSecret: secrets.nodeRed.credentialSecret,
+      observations,
+    })
+    server.on('request', (req, res) => {
+      const path = req.url ?? '/'
+      if (path === '/flows' || path.startsWith('/flows/') || path.startsWith('/flows?')) flows.app(req, res)
+      else app(req, res)
+    })
+    broker.attachWebSocket(server, '/mqtt')
+    const httpPort = await listen(server, config.HTTP_PORT, config.BIND_HOST)
+    stops.push(async () => {
+      server.closeAllConnections()
+      await close(server)
+    })
+    await flows.start()
+    stops.push(() => flows.stop())
+
+    if (config.SIM_CONTAINERS > 0) {
+      const sites = containerSites(JSON.parse(readFileSync(WERTSTOFFINSELN_PATH, 'utf8')))
+      const fleet = containerFleet(sites, { count: config.SIM_CONTAINERS, seed: config.SIM_SEED })
+      for (const d of fleet) await provisionDevice(store, clothingContainer, d)
+      const run: FleetRun = await runContainerFleet({
+        url: `mqtt://127.0.0.1:${mqttPort}`,
+        username: SIMULATOR_USER,
+        password: secrets.simulatorPassword,
+        devices: fleet,
+        intervalMs: config.SIM_INTERVAL_MS,
+        seed: config.SIM_SEED,
+        log: log.child({ component: 'simulator' }),
+      })
+      stops.push(() => run.stop())
+    }
+    return { httpPort, mqttPort, firstStart, stop: stopAll }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}

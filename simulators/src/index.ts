@@ -1,0 +1,5 @@
+export { createRng, type Rng } from './rng.ts'
+export { containerSites, WERTSTOFFINSELN_PATH, type ContainerSite } from './sites.ts'
+export { containerFleet, type SimulatedContainer } from './fleet.ts'
+export { initialState, step, reading, type ContainerState } from './dynamics.ts'
+export { runContainerFleet, type FleetRun, type FleetRunOptions } from './publisher.ts'

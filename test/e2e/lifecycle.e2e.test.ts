@@ -1,0 +1,50 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { eventually, startPlatformProcess, tempDataDir } from '../src/index.ts'
+
+type Collection = { value: { result: unknown; '@iot.id': number }[]; '@iot.count'?: number }
+
+describe('the platform process stops cleanly on SIGTERM and its data survives a restart', () => {
+  const tmp = tempDataDir()
+  afterAll(() => tmp.remove())
+
+  it('keeps observations, Things and secrets across a restart, and says first-start things only once', async () => {
+    const first = await startPlatformProcess({
+      dataDir: tmp.dir,
+      env: { SIM_CONTAINERS: '2', SIM_INTERVAL_MS: '300' },
+    })
+    const secretsFile = join(first.dataDir, 'secrets.json')
+    expect(statSync(secretsFile).mode & 0o777).toBe(0o600)
+    // stderr is a separate pipe: wait for the one-time notice instead of assuming its order
+    await eventually(
+      async () => (/First start: Node-RED editor login/.test(first.stderr.join('\n')) ? true : undefined),
+      'notice',
+    )
+    const secretsBefore = readFileSync(secretsFile, 'utf8')
+    const stored = await eventually(async () => {
+      const res = await fetch(`${first.base}/v1.1/Datastreams(1)/Observations?$count=true`)
+      const c = (await res.json()) as Collection
+      return (c['@iot.count'] ?? 0) >= 2 ? c : undefined
+    }, 'two stored observations')
+    const code = await first.stop('SIGTERM')
+    expect(code).toBe(0)
+    expect(first.logs.some((l) => l.msg === 'platform stopped')).toBe(true)
+    expect(existsSync(join(first.dataDir, 'urbantwin.duckdb'))).toBe(true)
+
+    const second = await startPlatformProcess({ dataDir: tmp.dir, env: { SIM_CONTAINERS: '0' } })
+    try {
+      expect(second.stderr.join('\n')).not.toMatch(/First start/)
+      expect(readFileSync(secretsFile, 'utf8')).toBe(secretsBefore)
+      const res = await fetch(`${second.base}/v1.1/Datastreams(1)/Observations?$count=true&$top=1000`)
+      const after = (await res.json()) as Collection
+      expect(after['@iot.count']).toBeGreaterThanOrEqual(stored['@iot.count']!)
+      const ids = new Set(after.value.map((o) => o['@iot.id']))
+      for (const o of stored.value) expect(ids.has(o['@iot.id'])).toBe(true)
+      const things = (await (await fetch(`${second.base}/v1.1/Things?$count=true`)).json()) as Collection
+      expect(things['@iot.count']).toBe(2)
+    } finally {
+      expect(await second.stop('SIGINT')).toBe(0)
+    }
+  }, 120_000)
+})

@@ -1,0 +1,7 @@
+export {
+  startPlatformProcess,
+  tempDataDir,
+  eventually,
+  type PlatformProcess,
+  type LogLine,
+} from './platform-process.ts'

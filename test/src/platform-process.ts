@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export type LogLine = Record<string, unknown> & { msg?: string }
+
+/** `npm start`'s process (platform/src/main.ts under tsx), on random ports with its own data dir. */
+export type PlatformProcess = {
+  child: ChildProcess
+  dataDir: string
+  httpPort: number
+  mqttPort: number
+  base: string
+  logs: LogLine[]
+  stderr: string[]
+  /** Waits for a log line matching `match`. */
+  waitForLog: (match: (l: LogLine) => boolean, what: string, ms?: number) => Promise<LogLine>
+  /** SIGTERM and wait for the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+const MAIN = fileURLToPath(import.meta.resolve('@urbantwin/platform/main'))
+const TSX = import.meta.resolve('tsx')
+
+export function tempDataDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'urbantwin-e2e-'))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export async function startPlatformProcess(opts: {
+  dataDir: string
+  env?: Record<string, string>
+  readyTimeoutMs?: number
+}): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd: opts.dataDir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? opts.dataDir,
+      HTTP_PORT: '0',
+      MQTT_PORT: '0',
+      DATA_DIR: join(opts.dataDir, 'data'),
+      LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const logs: LogLine[] = []
+  const stderr: string[] = []
+  const waiters = new Set<() => void>()
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  let hasExited = false
+  void exited.then(() => {
+    hasExited = true
+    for (const w of waiters) w()
+  })
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as LogLine)
+    } catch {
+      logs.push({ msg: line, raw: true })
+    }
+    for (const w of waiters) w()
+  })
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line))
+
+  const waitForLog = (match: (l: LogLine) => boolean, what: string, ms = 60_000) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const check = () => {
+        const found = logs.find(match)
+        if (found) return finish(() => resolve(found))
+        if (hasExited) finish(() => reject(new Error(`platform exited before ${what}\n${stderr.join('\n')}`)))
+      }
+      const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${what}`))), ms)
+      const finish = (f: () => void) => {
+        clearTimeout(timer)
+        waiters.delete(check)
+        f()
+      }
+      waiters.add(check)
+      check()
+    })
+
+  const ready = await waitForLog((l) => l.msg === 'platform ready', 'platform ready', opts.readyTimeoutMs)
+  const httpPort = Number(ready.httpPort)
+  return {
+    child,
+    dataDir: join(opts.dataDir, 'data'),
+    httpPort,
+    mqttPort: Number(ready.mqttPort),
+    base: `http://127.0.0.1:${httpPort}`,
+    logs,
+    stderr,
+    waitForLog,
+    stop: async (signal = 'SIGTERM') => {
+      if (!hasExited) child.kill(signal)
+      return exited
+    },
+  }
+}
+
+/** Polls `probe` until it returns a value, without fixed sleeps in the tests themselves. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await probe()
+      if (v !== undefined) return v
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
