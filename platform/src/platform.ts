@@ -7,7 +7,7 @@ import express from 'express'
 import { createApp } from '@urbantwin/api'
 import { createBroker, hashSecret } from '@urbantwin/broker'
 import { clothingContainer, deviceKind } from '@urbantwin/devices'
-import { createFlows, hashPassword } from '@urbantwin/flows'
+import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { createIngest } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent } from '@urbantwin/model'
 import {
@@ -40,6 +40,11 @@ function listen(server: HttpServer | TcpServer, port: number, host: string): Pro
       done((server.address() as AddressInfo).port)
     })
   })
+}
+
+/** The path of a request target, without parsing it as a URL (which can throw). */
+function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?')[0] ?? '/'
 }
 
 function close(server: HttpServer | TcpServer): Promise<void> {
@@ -107,25 +112,30 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const server = createHttpServer()
     const flows = createFlows({
       server,
-      log: log.child({ component: 'flows' }),
+      log,
       userDir: join(dataDir, 'node-red'),
       adminUser: { username: secrets.nodeRed.username, passwordHash: secrets.nodeRed.passwordHash },
       credentialSecret: secrets.nodeRed.credentialSecret,
       observations,
     })
     server.on('request', (req, res) => {
-      const path = req.url ?? '/'
-      if (path === '/flows' || path.startsWith('/flows/') || path.startsWith('/flows?')) flows.app(req, res)
+      const path = pathOf(req.url)
+      if (isUnder(path, '/flows')) flows.app(req, res)
       else app(req, res)
     })
     broker.attachWebSocket(server, '/mqtt')
-    const httpPort = await listen(server, config.HTTP_PORT, config.BIND_HOST)
+    server.on('upgrade', (req, socket) => {
+      // WebSocket endpoints: /mqtt (broker) and /flows/comms (Node-RED editor); nothing else.
+      const path = pathOf(req.url)
+      if (path !== '/mqtt' && !isUnder(path, '/flows')) socket.destroy()
+    })
     stops.push(async () => {
       server.closeAllConnections()
       await close(server)
     })
     await flows.start()
     stops.push(() => flows.stop())
+    const httpPort = await listen(server, config.HTTP_PORT, config.BIND_HOST)
 
     if (config.SIM_CONTAINERS > 0) {
       const sites = containerSites(JSON.parse(readFileSync(WERTSTOFFINSELN_PATH, 'utf8')))

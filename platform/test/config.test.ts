@@ -4,7 +4,12 @@ import { envExample, loadConfig } from '../src/config.ts'
 
 describe('platform config', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig({})).toMatchObject({ HTTP_PORT: 8080, MQTT_PORT: 1883, DATA_DIR: './data', LOG_LEVEL: 'info' })
+    expect(loadConfig({})).toMatchObject({
+      HTTP_PORT: 8080,
+      MQTT_PORT: 1883,
+      DATA_DIR: './data',
+      LOG_LEVEL: 'info',
+    })
   })
 
   it('accepts port 0 and fails fast with the variable name on bad values', () => {
