@@ -4,6 +4,7 @@ import express from 'express4'
 import type { Express } from 'express4'
 import RED from 'node-red'
 import type { Logger, ObservationFeed } from '@urbantwin/model'
+import { basicAuth } from './basic-auth.ts'
 import { installDefaultFlows } from './default-flows.ts'
 import { waitForFlows } from './flows-started.ts'
 import { nodeRedLogHandler } from './node-red-log.ts'
@@ -83,7 +84,8 @@ export function createFlows(opts: FlowsOptions): Flows {
   const app = express()
   app.disable('x-powered-by')
   // The node root usually lies inside the admin root: mount it first so http-in routes win.
-  app.use(httpNodeRoot, RED.httpNode)
+  // Embedded Node-RED ignores `httpNodeAuth` (only its CLI applies it): gate http-in endpoints ourselves.
+  app.use(httpNodeRoot, basicAuth(opts.adminUser), RED.httpNode)
   app.use(httpAdminRoot, RED.httpAdmin)
 
   let started: Promise<void> | null = null

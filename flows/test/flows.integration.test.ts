@@ -158,6 +158,16 @@ describe('Node-RED embedded in the platform server', () => {
     ).toBe(401)
   })
 
+  it('puts http-in endpoints under /flows/http behind the same login (HTTP Basic)', async () => {
+    expect((await fetch(`${base}/flows/http/anything`)).status).toBe(401)
+    const basic = (u: string, p: string) => ({
+      authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`,
+    })
+    expect((await fetch(`${base}/flows/http/anything`, { headers: basic(USER, 'wrong') })).status).toBe(401)
+    // right login: past the gate, and no flow serves this path
+    expect((await fetch(`${base}/flows/http/anything`, { headers: basic(USER, PASSWORD) })).status).toBe(404)
+  })
+
   it('refuses a wrong password and an unknown user', async () => {
     expect([401, 403]).toContain((await token(USER, 'wrong password')).status)
     expect([401, 403]).toContain((await token('mallory', PASSWORD)).status)
