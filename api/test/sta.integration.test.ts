@@ -3,9 +3,9 @@ import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '@urbantwin/model'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
+import { sampleProvision } from '@urbantwin/store/testing'
 import { createApp, type DeviceRegistration } from '../src/index.ts'
 
-const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement' as const
 const ADMIN_KEY = 'test-admin-key-0123456789'
 
 describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
@@ -18,45 +18,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
   beforeAll(async () => {
     store = await openDuckDbStore({ path: ':memory:' })
     const provision = (deviceId: string, lon: number) =>
-      store.provisionDevice({
-        deviceId,
-        kind: 'clothing-container',
-        thing: {
-          name: `Container ${deviceId}`,
-          description: 'container',
-          properties: { address: `Street ${deviceId}` },
-        },
-        location: {
-          name: 'site',
-          description: 'site',
-          encodingType: 'application/geo+json',
-          location: { type: 'Point', coordinates: [lon, 48.14] },
-        },
-        sensor: {
-          name: 'fill sensor',
-          description: 'ultrasonic',
-          encodingType: 'text/html',
-          metadata: 'https://example.org/s',
-        },
-        datastreams: [
-          {
-            key: 'fillingLevel',
-            name: 'Fill level',
-            description: 'fill',
-            unitOfMeasurement: {
-              name: 'percent',
-              symbol: '%',
-              definition: 'http://unitsofmeasure.org/ucum.html#para-29',
-            },
-            observationType: MEASUREMENT,
-            observedProperty: {
-              name: 'Filling level',
-              definition: 'https://example.org/fill',
-              description: 'fill',
-            },
-          },
-        ],
-      })
+      store.provisionDevice(sampleProvision(deviceId, { lon, lat: 48.14 }))
     device = await provision('c-1', 11.57)
     await provision('c-2', 11.58)
     await store.appendObservations(
@@ -119,10 +81,20 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     expect(value[0]).not.toHaveProperty('deviceId')
   })
 
+  it('lists in the service root only entity sets it serves, each resolvable', async () => {
+    const root = await get('/v1.1')
+    const sets = root.body.value as { name: string; url: string }[]
+    expect(sets.map((s) => s.name)).toEqual(['Things', 'Locations', 'Datastreams'])
+    for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
+  })
+
   it('serves one Thing, its Datastreams and Locations', async () => {
     expect((await get(`/v1.1/Things(${device.thingId})`)).body.name).toBe('Container c-1')
     const ds = await get(`/v1.1/Things(${device.thingId})/Datastreams`)
-    expect((ds.body.value as unknown[]).length).toBe(1)
+    expect((ds.body.value as { name: string }[]).map((d) => d.name)).toEqual([
+      'Fill level of Container c-1',
+      'Temperature of Container c-1',
+    ])
     const locs = await get(`/v1.1/Things(${device.thingId})/Locations`)
     expect((locs.body.value as Record<string, unknown>[])[0]?.location).toEqual({
       type: 'Point',

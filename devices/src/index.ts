@@ -1,4 +1,4 @@
-export type { DeviceKind, DatastreamSpec, Reading } from './kind.ts'
+export type { DeviceKind, Reading } from './kind.ts'
 export { deviceKinds, deviceKind } from './catalog.ts'
 export { clothingContainer, ClothingContainerPayload } from './kinds/clothing-container/index.ts'
 export { parseJsonPayload } from './json-payload.ts'

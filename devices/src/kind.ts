@@ -1,21 +1,4 @@
-import type {
-  ObservationResult,
-  ObservationType,
-  ObservedProperty,
-  Outcome,
-  Sensor,
-  UnitOfMeasurement,
-} from '@urbantwin/model'
-
-/** One Datastream a device kind declares: what it measures, in which unit, as which O&M type. */
-export type DatastreamSpec = {
-  key: string
-  name: string
-  description: string
-  unitOfMeasurement: UnitOfMeasurement
-  observationType: ObservationType
-  observedProperty: ObservedProperty
-}
+import type { DatastreamSpec, ObservationResult, Outcome, Sensor } from '@urbantwin/model'
 
 /** A decoded value for one of the kind's Datastreams. `phenomenonTime` when the device sent one. */
 export type Reading = { key: string; result: ObservationResult; phenomenonTime?: string }

@@ -1,4 +1,14 @@
-import type { Datastream, Id, Location, Observation, ObservedProperty, Sensor, Thing } from './entities.ts'
+import type {
+  Datastream,
+  Id,
+  Location,
+  Observation,
+  ObservationType,
+  ObservedProperty,
+  Sensor,
+  Thing,
+  UnitOfMeasurement,
+} from './entities.ts'
 
 /** Entities as the store returns them: the STA properties plus ids and navigation keys. */
 export type ThingRecord = Thing & { id: Id; deviceId: string | null; kind: string | null }
@@ -20,3 +30,14 @@ export type NewObservation = Omit<Observation, 'parameters'> & { datastreamId: I
 
 export type Page<T> = { items: T[]; count: number }
 export type PageRequest = { top: number; skip: number }
+
+/** One Datastream a device kind declares: what it measures, in which unit, as which O&M type. */
+export type DatastreamSpec = {
+  /** The kind's name for the stream, e.g. `fillingLevel`. */
+  key: string
+  name: string
+  description: string
+  unitOfMeasurement: UnitOfMeasurement
+  observationType: ObservationType
+  observedProperty: ObservedProperty
+}

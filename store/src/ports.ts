@@ -1,13 +1,12 @@
 import type {
   DatastreamRecord,
+  DatastreamSpec,
   Id,
   Location,
   LocationRecord,
   NewObservation,
   ObservationRecord,
   ObservationResult,
-  ObservationType,
-  ObservedProperty,
   ObservedPropertyRecord,
   Page,
   PageRequest,
@@ -15,7 +14,6 @@ import type {
   SensorRecord,
   Thing,
   ThingRecord,
-  UnitOfMeasurement,
 } from '@urbantwin/model'
 
 /** What provisioning a device creates: its Thing, Location, Sensor and one Datastream per key. */
@@ -25,14 +23,7 @@ export type DeviceProvision = {
   thing: Thing
   location: Location
   sensor: Sensor
-  datastreams: ReadonlyArray<{
-    key: string
-    name: string
-    description: string
-    unitOfMeasurement: UnitOfMeasurement
-    observationType: ObservationType
-    observedProperty: ObservedProperty
-  }>
+  datastreams: readonly DatastreamSpec[]
 }
 
 export type DeviceRecord = {

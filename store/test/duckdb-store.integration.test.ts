@@ -3,65 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDuckDbStore, type DeviceProvision, type Store } from '../src/index.ts'
-
-const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement' as const
+import { sampleProvision } from '../src/testing.ts'
 
 function provision(deviceId: string, lon = 11.5755, lat = 48.1374): DeviceProvision {
-  return {
-    deviceId,
-    kind: 'clothing-container',
-    thing: {
-      name: `Container ${deviceId}`,
-      description: 'test container',
-      properties: { address: 'Marienplatz 1' },
-    },
-    location: {
-      name: 'Marienplatz 1',
-      description: 'site',
-      encodingType: 'application/geo+json',
-      location: { type: 'Point', coordinates: [lon, lat] },
-    },
-    sensor: {
-      name: 'fill sensor',
-      description: 'ultrasonic',
-      encodingType: 'text/html',
-      metadata: 'https://example.org/s',
-    },
-    datastreams: [
-      {
-        key: 'fillingLevel',
-        name: 'Fill level',
-        description: 'fill',
-        unitOfMeasurement: {
-          name: 'percent',
-          symbol: '%',
-          definition: 'http://unitsofmeasure.org/ucum.html#para-29',
-        },
-        observationType: MEASUREMENT,
-        observedProperty: {
-          name: 'Filling level',
-          definition: 'https://example.org/fill',
-          description: 'fill',
-        },
-      },
-      {
-        key: 'temperature',
-        name: 'Temperature',
-        description: 'temp',
-        unitOfMeasurement: {
-          name: 'degree Celsius',
-          symbol: 'Cel',
-          definition: 'http://unitsofmeasure.org/ucum.html#para-30',
-        },
-        observationType: MEASUREMENT,
-        observedProperty: {
-          name: 'Temperature',
-          definition: 'https://example.org/temp',
-          description: 'temp',
-        },
-      },
-    ],
-  }
+  return sampleProvision(deviceId, { lon, lat, address: 'Marienplatz 1' })
 }
 
 const at = (min: number) => new Date(Date.UTC(2026, 10, 23, 8, min)).toISOString()

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express'
-import type { Id, Page, PageRequest } from '@urbantwin/model'
+import type { DatastreamRecord, Id, Page, PageRequest } from '@urbantwin/model'
 import type { Store } from '@urbantwin/store'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
@@ -19,7 +19,8 @@ export type StaDeps = { store: Store; maxTop: number }
 
 /** Root of the service (STA 9.2.1): entity sets and server settings. */
 function serviceRoot(base: string) {
-  const sets = ['Things', 'Locations', 'Datastreams', 'Sensors', 'ObservedProperties', 'Observations']
+  // Only the collections served so far; the remaining entity sets of STA 9.2.1 follow with the full API.
+  const sets = ['Things', 'Locations', 'Datastreams']
   return {
     value: sets.map((name) => ({ name, url: `${base}/${name}` })),
     serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
@@ -80,28 +81,26 @@ export function staRouter(deps: StaDeps): Router {
   collection('/Locations', (_req, p) => store.locations(p), locationJson)
   collection('/Datastreams', (_req, p) => store.datastreams(p), datastreamJson)
   single('/Datastreams\\(:id\\)', (id) => store.datastream(id), datastreamJson)
-  single(
-    '/Datastreams\\(:id\\)/Thing',
-    async (id) => {
-      const d = await store.datastream(id)
-      return d ? store.thing(d.thingId) : null
-    },
-    thingJson,
-  )
-  single(
-    '/Datastreams\\(:id\\)/Sensor',
-    async (id) => {
-      const d = await store.datastream(id)
-      return d ? store.sensor(d.sensorId) : null
-    },
-    sensorJson,
-  )
-  single(
-    '/Datastreams\\(:id\\)/ObservedProperty',
-    async (id) => {
-      const d = await store.datastream(id)
-      return d ? store.observedProperty(d.observedPropertyId) : null
-    },
+  /** A Datastream's single related entity (STA 9.2.3: navigation to an entity). */
+  function fromDatastream<T>(
+    nav: string,
+    load: (d: DatastreamRecord) => Promise<T | null>,
+    toJson: (l: Links, item: T) => Record<string, unknown>,
+  ) {
+    single(
+      `/Datastreams\\(:id\\)/${nav}`,
+      async (id) => {
+        const d = await store.datastream(id)
+        return d ? load(d) : null
+      },
+      toJson,
+    )
+  }
+  fromDatastream('Thing', (d) => store.thing(d.thingId), thingJson)
+  fromDatastream('Sensor', (d) => store.sensor(d.sensorId), sensorJson)
+  fromDatastream(
+    'ObservedProperty',
+    (d) => store.observedProperty(d.observedPropertyId),
     observedPropertyJson,
   )
   collection(
