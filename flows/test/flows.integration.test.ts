@@ -166,7 +166,7 @@ describe('Node-RED embedded in the platform server', () => {
     expect((await fetch(`${base}/flows/http/anything`, { headers: basic(USER, 'wrong') })).status).toBe(401)
     // right login: past the gate, and no flow serves this path
     expect((await fetch(`${base}/flows/http/anything`, { headers: basic(USER, PASSWORD) })).status).toBe(404)
-  })
+  }, 30_000) // two bcrypt (cost 12, pure JS) checks: slow on a loaded 2-core machine
 
   it('refuses a wrong password and an unknown user', async () => {
     expect([401, 403]).toContain((await token(USER, 'wrong password')).status)
