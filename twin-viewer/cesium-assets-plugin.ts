@@ -40,7 +40,7 @@ export function cesiumAssets(urlDir = 'cesium'): Plugin {
     },
     configureServer(server) {
       server.middlewares.use(`/${urlDir}`, (req, res, next) => {
-        const relative = decodeURIComponent(new URL(req.url ?? '/', 'http://dev').pathname)
+        const relative = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
         const file = path.join(source, relative)
         const top = relative.split('/')[1] ?? ''
         if (!file.startsWith(source + path.sep) || !(CESIUM_DIRS as readonly string[]).includes(top))
