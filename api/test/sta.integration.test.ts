@@ -124,6 +124,23 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     )
   })
 
+  it('resolves every navigation link it emits', async () => {
+    const id = device.datastreams.fillingLevel!
+    const entities = [
+      (await get(`/v1.1/Things(${device.thingId})`)).body,
+      (await get(`/v1.1/Datastreams(${id})`)).body,
+      ((await get(`/v1.1/Datastreams(${id})/Observations`)).body.value as Record<string, unknown>[])[0]!,
+      ((await get(`/v1.1/Things(${device.thingId})/Locations`)).body.value as Record<string, unknown>[])[0]!,
+    ]
+    const links = entities.flatMap((e) =>
+      Object.entries(e)
+        .filter(([k]) => k.endsWith('@iot.navigationLink') || k === '@iot.selfLink')
+        .map(([, v]) => String(v)),
+    )
+    expect(links.length).toBe(11)
+    for (const link of links) expect([link, (await fetch(link)).status]).toEqual([link, 200])
+  })
+
   it.each([
     ['/v1.1/Things(999)', 404, 'NOT_FOUND'],
     ['/v1.1/Things(abc)', 400, 'BAD_REQUEST'],

@@ -61,6 +61,7 @@ export type Registry = {
   things(page: PageRequest): Promise<Page<ThingRecord>>
   thing(id: Id): Promise<ThingRecord | null>
   locations(page: PageRequest, thingId?: Id): Promise<Page<LocationRecord>>
+  location(id: Id): Promise<LocationRecord | null>
   datastreams(page: PageRequest, thingId?: Id): Promise<Page<DatastreamRecord>>
   datastream(id: Id): Promise<DatastreamRecord | null>
   sensor(id: Id): Promise<SensorRecord | null>
@@ -75,6 +76,7 @@ export type ObservationStore = {
   appendObservations(obs: readonly NewObservation[]): Promise<{ inserted: number }>
   /** Newest first (STA default order for this platform). */
   observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
+  observation(id: Id): Promise<ObservationRecord | null>
   latestOfKind(kind: string, key: string): Promise<LatestOfKind[]>
 }
 

@@ -40,6 +40,8 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     })
     const locs = await store.locations({ top: 10, skip: 0 }, a.thingId)
     expect(locs.items.map((l) => l.location.coordinates)).toEqual([[11.6, 48.2]])
+    expect(await store.location(locs.items[0]!.id)).toEqual(locs.items[0])
+    expect(await store.observation(123456)).toBeNull()
     const ds = await store.datastream(a.datastreams.fillingLevel!)
     expect(ds).toMatchObject({ key: 'fillingLevel', thingId: a.thingId, unitOfMeasurement: { symbol: '%' } })
     expect(await store.sensor(ds!.sensorId)).toMatchObject({ name: 'fill sensor' })

@@ -79,6 +79,7 @@ export function staRouter(deps: StaDeps): Router {
     locationJson,
   )
   collection('/Locations', (_req, p) => store.locations(p), locationJson)
+  single('/Locations\\(:id\\)', (id) => store.location(id), locationJson)
   collection('/Datastreams', (_req, p) => store.datastreams(p), datastreamJson)
   single('/Datastreams\\(:id\\)', (id) => store.datastream(id), datastreamJson)
   /** A Datastream's single related entity (STA 9.2.3: navigation to an entity). */
@@ -107,6 +108,15 @@ export function staRouter(deps: StaDeps): Router {
     '/Datastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
+  )
+  single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
+  single(
+    '/Observations\\(:id\\)/Datastream',
+    async (id) => {
+      const o = await store.observation(id)
+      return o ? store.datastream(o.datastreamId) : null
+    },
+    datastreamJson,
   )
   single('/Sensors\\(:id\\)', (id) => store.sensor(id), sensorJson)
   single('/ObservedProperties\\(:id\\)', (id) => store.observedProperty(id), observedPropertyJson)

@@ -9,7 +9,10 @@ import type {
 } from '@urbantwin/model'
 import type { CollectionQuery } from './query.ts'
 
-/** STA 9.2 JSON: entities with `@iot.id`, `@iot.selfLink` and navigation links, collections in `value`. */
+/**
+ * STA 9.2 JSON: entities with `@iot.id`, `@iot.selfLink` and navigation links, collections in `value`.
+ * Only navigation links this API already serves are emitted; the rest arrive with the full API.
+ */
 export type Links = { base: string }
 
 type Json = Record<string, unknown>
@@ -22,12 +25,12 @@ function entity(links: Links, set: string, id: number, body: Json, navigation: s
 
 export function thingJson(l: Links, t: ThingRecord): Json {
   const { id, deviceId: _d, kind: _k, ...body } = t
-  return entity(l, 'Things', id, body, ['Locations', 'HistoricalLocations', 'Datastreams'])
+  return entity(l, 'Things', id, body, ['Locations', 'Datastreams'])
 }
 
 export function locationJson(l: Links, x: LocationRecord): Json {
   const { id, thingId: _t, ...body } = x
-  return entity(l, 'Locations', id, body, ['Things', 'HistoricalLocations'])
+  return entity(l, 'Locations', id, body, [])
 }
 
 export function datastreamJson(l: Links, d: DatastreamRecord): Json {
@@ -37,17 +40,17 @@ export function datastreamJson(l: Links, d: DatastreamRecord): Json {
 
 export function sensorJson(l: Links, s: SensorRecord): Json {
   const { id, ...body } = s
-  return entity(l, 'Sensors', id, body, ['Datastreams'])
+  return entity(l, 'Sensors', id, body, [])
 }
 
 export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json {
   const { id, ...body } = o
-  return entity(l, 'ObservedProperties', id, body, ['Datastreams'])
+  return entity(l, 'ObservedProperties', id, body, [])
 }
 
 export function observationJson(l: Links, o: ObservationRecord): Json {
   const { id, datastreamId: _d, ...body } = o
-  return entity(l, 'Observations', id, body, ['Datastream', 'FeatureOfInterest'])
+  return entity(l, 'Observations', id, body, ['Datastream'])
 }
 
 /** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */

@@ -166,6 +166,11 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
           ? page(sql, 'locations', [], p, toLocation)
           : page(sql, 'locations WHERE thing_id = ?', [thingId], p, toLocation),
       ),
+    location: (id) =>
+      conn.exclusive(async (sql) => {
+        const r = await sql.one('SELECT * FROM locations WHERE id = ?', [id])
+        return r ? toLocation(r) : null
+      }),
     datastreams: (p, thingId) =>
       conn.exclusive((sql) =>
         thingId === undefined
@@ -243,6 +248,12 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
           'phenomenon_time DESC, id DESC',
         ),
       ),
+
+    observation: (id) =>
+      conn.exclusive(async (sql) => {
+        const r = await sql.one(`SELECT ${OBSERVATION_COLUMNS} FROM observations WHERE id = ?`, [id])
+        return r ? toObservation(r) : null
+      }),
 
     latestOfKind: (kind, key) =>
       conn.exclusive(async (sql) => {
