@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '@urbantwin/model'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
@@ -155,6 +156,18 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     expect(r.status).toBe(status)
     expect(r.type).toMatch(/application\/json/)
     expect(r.body).toMatchObject({ code, message: expect.any(String) })
+  })
+
+  it('never answers random ids and query options with a 5xx (fuzz)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), async (id, top) => {
+        const path = `/v1.1/Things(${encodeURIComponent(id)})/Datastreams?$top=${encodeURIComponent(top)}&$count=${encodeURIComponent(id)}`
+        const res = await fetch(base + path)
+        const body = (await res.json()) as Record<string, unknown>
+        return res.status < 500 && (res.status === 200 || typeof body.code === 'string')
+      }),
+      { numRuns: 150 },
+    )
   })
 
   it('serves the container layer as GeoJSON with the latest fill level', async () => {
