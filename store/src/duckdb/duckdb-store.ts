@@ -57,6 +57,25 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     return { items: rows.map(map), count: Number(countRow?.n ?? 0) }
   }
 
+  /** A page of a registry table, optionally only the rows of one Thing. */
+  function pageOfThing<T>(table: string, map: (r: Record<string, unknown>) => T) {
+    return (p: PageRequest, thingId?: Id) =>
+      conn.exclusive((sql) =>
+        thingId === undefined
+          ? page(sql, table, [], p, map)
+          : page(sql, `${table} WHERE thing_id = ?`, [thingId], p, map),
+      )
+  }
+
+  /** A single registry entity by its `@iot.id`. */
+  function byId<T>(table: string, map: (r: Record<string, unknown>) => T) {
+    return (id: Id) =>
+      conn.exclusive(async (sql) => {
+        const r = await sql.one(`SELECT * FROM ${table} WHERE id = ?`, [id])
+        return r ? map(r) : null
+      })
+  }
+
   async function deviceIn(sql: Sql, deviceId: string): Promise<DeviceRecord | null> {
     const thing = await sql.one('SELECT id, kind FROM things WHERE device_id = ?', [deviceId])
     if (!thing) return null
@@ -155,43 +174,13 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     device: (deviceId) => conn.exclusive((sql) => deviceIn(sql, deviceId)),
 
     things: (p) => conn.exclusive((sql) => page(sql, 'things', [], p, toThing)),
-    thing: (id: Id) =>
-      conn.exclusive(async (sql) => {
-        const r = await sql.one('SELECT * FROM things WHERE id = ?', [id])
-        return r ? toThing(r) : null
-      }),
-    locations: (p, thingId) =>
-      conn.exclusive((sql) =>
-        thingId === undefined
-          ? page(sql, 'locations', [], p, toLocation)
-          : page(sql, 'locations WHERE thing_id = ?', [thingId], p, toLocation),
-      ),
-    location: (id) =>
-      conn.exclusive(async (sql) => {
-        const r = await sql.one('SELECT * FROM locations WHERE id = ?', [id])
-        return r ? toLocation(r) : null
-      }),
-    datastreams: (p, thingId) =>
-      conn.exclusive((sql) =>
-        thingId === undefined
-          ? page(sql, 'datastreams', [], p, toDatastream)
-          : page(sql, 'datastreams WHERE thing_id = ?', [thingId], p, toDatastream),
-      ),
-    datastream: (id) =>
-      conn.exclusive(async (sql) => {
-        const r = await sql.one('SELECT * FROM datastreams WHERE id = ?', [id])
-        return r ? toDatastream(r) : null
-      }),
-    sensor: (id) =>
-      conn.exclusive(async (sql) => {
-        const r = await sql.one('SELECT * FROM sensors WHERE id = ?', [id])
-        return r ? toSensor(r) : null
-      }),
-    observedProperty: (id) =>
-      conn.exclusive(async (sql) => {
-        const r = await sql.one('SELECT * FROM observed_properties WHERE id = ?', [id])
-        return r ? toObservedProperty(r) : null
-      }),
+    thing: byId('things', toThing),
+    locations: pageOfThing('locations', toLocation),
+    location: byId('locations', toLocation),
+    datastreams: pageOfThing('datastreams', toDatastream),
+    datastream: byId('datastreams', toDatastream),
+    sensor: byId('sensors', toSensor),
+    observedProperty: byId('observed_properties', toObservedProperty),
 
     putMqttAccount: (a) =>
       conn.exclusive(async (sql) => {
