@@ -49,7 +49,7 @@ for (let i = 0; i < runs; i++) {
       const t0 = performance.now()
       const p = await startPlatformProcess({
         dataDir: tmp.dir,
-        env: { SIM_CONTAINERS: '40', SIM_INTERVAL_MS: '5000' },
+        env: { SIM_CONTAINERS: '40' },
       })
       const ready = performance.now() - t0
       const first = await firstStored(p.base, t0)

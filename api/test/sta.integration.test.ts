@@ -168,7 +168,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       }),
       { numRuns: 150 },
     )
-  })
+  }, 60_000) // 150 real HTTP round trips: slow on a loaded machine
 
   it('serves the container layer as GeoJSON with the latest fill level', async () => {
     const r = await get('/api/layers/containers')

@@ -2,7 +2,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
-import { parseUplinkTopic, type Inbound, type Logger } from '@urbantwin/model'
+import { parseDeviceTopic, type Inbound, type Logger } from '@urbantwin/model'
 import type { MqttAccount } from '@urbantwin/store'
 import { verifySecret } from './auth/credentials.ts'
 import { decidePublish, decideSubscribe, type Principal } from './auth/policy.ts'
@@ -90,7 +90,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   })
 
   aedes.on('publish', (packet, client) => {
-    if (!client || !parseUplinkTopic(packet.topic)) return
+    if (!client || !parseDeviceTopic(packet.topic)) return
     deps.onUplink({
       topic: packet.topic,
       payload: new Uint8Array(packet.payload as Buffer),

@@ -1,7 +1,18 @@
 import type { DatastreamSpec, ObservationResult, Outcome, Sensor } from '@urbantwin/model'
 
-/** A decoded value for one of the kind's Datastreams. `phenomenonTime` when the device sent one. */
-export type Reading = { key: string; result: ObservationResult; phenomenonTime?: string }
+/** What a codec may know about the sending device: its id and its Thing properties (e.g. calibration). */
+export type DeviceContext = { deviceId: string; properties: Readonly<Record<string, unknown>> }
+
+/**
+ * A decoded value for one of the kind's Datastreams. `phenomenonTime` when the device sent one;
+ * `resultQuality` when the value was clamped or is otherwise doubtful (STA Observation/resultQuality).
+ */
+export type Reading = {
+  key: string
+  result: ObservationResult
+  phenomenonTime?: string
+  resultQuality?: string
+}
 
 /** Everything the platform knows about a kind of device. Adding a kind is adding one folder. */
 export type DeviceKind = {
@@ -10,6 +21,11 @@ export type DeviceKind = {
   description: string
   sensor: Sensor
   datastreams: readonly DatastreamSpec[]
-  /** Bytes of a native uplink → readings. Pure; never throws. */
-  decode(payload: Uint8Array): Outcome<Reading[]>
+  /**
+   * A JSON value (the body of a native uplink, or a LoRaWAN network server's decoded payload) →
+   * readings. Pure; never throws; refusals carry a reason.
+   */
+  decodeObject(value: unknown, ctx: DeviceContext): Outcome<Reading[]>
+  /** A raw LoRaWAN FRMPayload on `fPort` → readings, for when the network server did not decode. */
+  decodeBinary?(bytes: Uint8Array, fPort: number, ctx: DeviceContext): Outcome<Reading[]>
 }

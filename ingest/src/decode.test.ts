@@ -9,6 +9,7 @@ const device: DeviceRecord = {
   kind: 'clothing-container',
   thingId: 7,
   datastreams: { fillingLevel: 21, temperature: 22, batteryLevel: 23 },
+  properties: {},
 }
 const msg = (payload: unknown, topic = 'urbantwin/v1/devices/c-1/up') => ({
   topic,

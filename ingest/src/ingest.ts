@@ -1,4 +1,4 @@
-import { parseUplinkTopic, type Inbound, type Logger, type ObservationEvent } from '@urbantwin/model'
+import { parseDeviceTopic, type Inbound, type Logger, type ObservationEvent } from '@urbantwin/model'
 import type { DeviceKind } from '@urbantwin/devices'
 import type { DeviceRecord, Store } from '@urbantwin/store'
 import { decodeUplink, type Decoded } from './decode.ts'
@@ -39,7 +39,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   let running: Promise<void> | null = null
 
   async function deviceFor(topic: string): Promise<DeviceRecord | null> {
-    const id = parseUplinkTopic(topic)?.deviceId
+    const id = parseDeviceTopic(topic)?.deviceId
     if (!id) return null
     const cached = devices.get(id)
     if (cached) return cached

@@ -89,6 +89,8 @@ export const Observation = z.object({
   phenomenonTime: z.iso.datetime({ offset: true }),
   resultTime: z.iso.datetime({ offset: true }),
   result: ObservationResult,
+  /** STA: a DQ_Element; here a short text when a value was clamped or is doubtful. */
+  resultQuality: z.string().optional(),
   parameters: z.record(z.string(), z.unknown()).optional(),
 })
 export type Observation = z.infer<typeof Observation>

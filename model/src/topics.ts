@@ -23,3 +23,32 @@ export function parseUplinkTopic(topic: string): UplinkTopic | null {
   const deviceId = topic.slice(UPLINK_PREFIX.length, -'/up'.length)
   return DeviceId.safeParse(deviceId).success ? { deviceId } : null
 }
+
+/** Where an uplink came from: our native topic or a LoRaWAN network server's integration topic. */
+export type DeviceTopic = { format: 'native' | 'tts' | 'chirpstack'; deviceId: DeviceId }
+
+/** The Things Stack v3: `v3/{application id}@{tenant id}/devices/{device id}/up`. */
+const TTS_UPLINK =
+  /^v3\/([a-z0-9](?:[-]?[a-z0-9]){1,35})@([a-z0-9](?:[-]?[a-z0-9]){1,35})\/devices\/([a-z0-9](?:[-]?[a-z0-9]){1,35})\/up$/
+/** ChirpStack v4: `application/{application id}/device/{dev eui}/event/up` (DevEUI: 16 hex digits). */
+const CHIRPSTACK_UPLINK = /^application\/([0-9a-fA-F-]{1,64})\/device\/([0-9a-fA-F]{16})\/event\/up$/
+
+/**
+ * Any device uplink topic the platform accepts → format and registry device id (TTS: the device id;
+ * ChirpStack: the DevEUI in lower case). null for every other topic.
+ */
+export function parseDeviceTopic(topic: string): DeviceTopic | null {
+  const native = parseUplinkTopic(topic)
+  if (native) return { format: 'native', deviceId: native.deviceId }
+  const tts = TTS_UPLINK.exec(topic)
+  if (tts?.[3]) return { format: 'tts', deviceId: tts[3] }
+  const cs = CHIRPSTACK_UPLINK.exec(topic)
+  if (cs?.[2]) return { format: 'chirpstack', deviceId: cs[2].toLowerCase() }
+  return null
+}
+
+/**
+ * Collection orders the platform publishes (e.g. from a Node-RED flow): JSON `{"deviceIds": [...]}`;
+ * the named containers are emptied on the next collection round.
+ */
+export const COLLECTION_ORDERS_TOPIC = 'urbantwin/v1/collections/orders'

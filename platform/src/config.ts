@@ -28,19 +28,36 @@ export const Env = z.object({
     .min(0)
     .max(5000)
     .default(40)
-    .describe('Simulated used-clothing containers at real AWM sites; 0 disables the simulator'),
-  SIM_INTERVAL_MS: z.coerce
+    .describe('Simulated used-clothing containers at real AWM sites; 0 = none'),
+  SIM_ACCESS_POINTS: z.coerce
     .number()
     .int()
-    .min(100)
-    .max(3_600_000)
-    .default(5000)
-    .describe('How often each simulated container reports'),
+    .min(0)
+    .max(5000)
+    .default(20)
+    .describe('Simulated M-WLAN access points at real sites; 0 = none'),
+  SIM_SURVEYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(171)
+    .default(5)
+    .describe('Simulated hotspot micro-surveys (hourly answer counts by gender); 0 = none'),
+  SIM_SPEED: z.coerce
+    .number()
+    .min(1)
+    .max(1_000_000)
+    .default(720)
+    .describe('Simulated seconds per real second (720: an hour of city life every 5 s)'),
+  SIM_MODE: z
+    .enum(['native', 'tts', 'chirpstack'])
+    .default('native')
+    .describe('How simulated devices publish: native topics or LoRaWAN network-server envelopes'),
   SIM_SEED: z.coerce
     .number()
     .int()
     .default(1)
-    .describe('Seed of the simulated fleet (same seed, same fleet and readings)'),
+    .describe('Seed of the simulated city (same seed, same fleet and readings)'),
   API_MAX_TOP: z.coerce
     .number()
     .int()

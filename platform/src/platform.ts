@@ -1,22 +1,15 @@
 import { EventEmitter } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import express from 'express'
 import { createApp } from '@urbantwin/api'
 import { createBroker, hashSecret } from '@urbantwin/broker'
-import { clothingContainer, deviceKind } from '@urbantwin/devices'
+import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { createIngest } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent } from '@urbantwin/model'
-import {
-  WERTSTOFFINSELN_PATH,
-  containerFleet,
-  containerSites,
-  runContainerFleet,
-  type FleetRun,
-} from '@urbantwin/simulators'
+import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
 import { openDuckDbStore } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
@@ -137,17 +130,28 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     stops.push(() => flows.stop())
     const httpPort = await listen(server, config.HTTP_PORT, config.BIND_HOST)
 
-    if (config.SIM_CONTAINERS > 0) {
-      const sites = containerSites(JSON.parse(readFileSync(WERTSTOFFINSELN_PATH, 'utf8')))
-      const fleet = containerFleet(sites, { count: config.SIM_CONTAINERS, seed: config.SIM_SEED })
-      for (const d of fleet) await provisionDevice(store, clothingContainer, d)
-      const run: FleetRun = await runContainerFleet({
+    const scenarios = munichScenarios({
+      seed: config.SIM_SEED,
+      containers: config.SIM_CONTAINERS,
+      accessPoints: config.SIM_ACCESS_POINTS,
+      surveys: config.SIM_SURVEYS,
+    })
+    if (scenarios.length > 0) {
+      for (const d of scenarios.flatMap((s) => s.devices)) {
+        const kind = deviceKind(d.kind)
+        if (!kind) throw new Error(`simulated device ${d.deviceId} has unknown kind ${d.kind}`)
+        await provisionDevice(store, kind, {
+          ...d,
+          deviceId: registryId(config.SIM_MODE, d),
+          properties: { ...d.properties, simulated: true },
+        })
+      }
+      const run = await runFleet({
         url: `mqtt://127.0.0.1:${mqttPort}`,
-        username: SIMULATOR_USER,
-        password: secrets.simulatorPassword,
-        devices: fleet,
-        intervalMs: config.SIM_INTERVAL_MS,
-        seed: config.SIM_SEED,
+        login: { username: SIMULATOR_USER, password: secrets.simulatorPassword },
+        scenarios,
+        mode: config.SIM_MODE,
+        speed: config.SIM_SPEED,
         log: log.child({ component: 'simulator' }),
       })
       stops.push(() => run.stop())

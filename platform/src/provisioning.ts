@@ -11,6 +11,8 @@ export type DeviceSpec = {
   address?: string | null | undefined
   lon: number
   lat: number
+  /** Extra Thing properties: calibration, survey question, site ids … */
+  properties?: Record<string, unknown> | undefined
 }
 
 /** Creates or updates a device's Thing, Location and Datastreams from its kind. */
@@ -22,7 +24,7 @@ export function provisionDevice(store: Store, kind: DeviceKind, d: DeviceSpec): 
     thing: {
       name: d.name,
       description: d.description ?? kind.description,
-      properties: { deviceId: d.deviceId, kind: kind.id, ...(address ? { address } : {}) },
+      properties: { ...d.properties, deviceId: d.deviceId, kind: kind.id, ...(address ? { address } : {}) },
     },
     location: {
       name: address ?? d.name,

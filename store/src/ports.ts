@@ -32,6 +32,8 @@ export type DeviceRecord = {
   thingId: Id
   /** Datastream id per stream key. */
   datastreams: Record<string, Id>
+  /** The Thing's properties (e.g. calibration), for the device's codec. */
+  properties: Record<string, unknown>
 }
 
 /** An MQTT login. Only the hash of the secret is stored. */

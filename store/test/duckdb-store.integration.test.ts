@@ -31,6 +31,7 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     const again = await store.provisionDevice(provision('c-1', 11.6, 48.2))
     expect(again).toEqual(a)
     expect(Object.keys(a.datastreams).sort()).toEqual(['fillingLevel', 'temperature'])
+    expect(a.properties).toEqual({ address: 'Marienplatz 1' })
     const things = await store.things({ top: 10, skip: 0 })
     expect(things.count).toBe(1)
     expect(things.items[0]).toMatchObject({
@@ -73,18 +74,24 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     expect(rest.items.map((o) => o.result)).toEqual([0])
   })
 
-  it('keeps strings and booleans as results', async () => {
+  it('keeps strings, booleans and the result quality', async () => {
     const { store } = await open()
     const d = await store.provisionDevice(provision('c-3'))
     const ds = d.datastreams.temperature!
     await store.appendObservations([
       { datastreamId: ds, phenomenonTime: at(1), resultTime: at(1), result: 'ok' },
       { datastreamId: ds, phenomenonTime: at(2), resultTime: at(2), result: true },
+      {
+        datastreamId: ds,
+        phenomenonTime: at(3),
+        resultTime: at(3),
+        result: 0,
+        resultQuality: 'implausible: no echo',
+      },
     ])
-    expect((await store.observations(ds, { top: 5, skip: 0 })).items.map((o) => o.result)).toEqual([
-      true,
-      'ok',
-    ])
+    const items = (await store.observations(ds, { top: 5, skip: 0 })).items
+    expect(items.map((o) => o.result)).toEqual([0, true, 'ok'])
+    expect(items.map((o) => o.resultQuality)).toEqual(['implausible: no echo', undefined, undefined])
   })
 
   it('reports the latest value of a stream key for each device of a kind', async () => {

@@ -22,7 +22,7 @@ describe('an urban planner opens the twin in a browser (Debian Chromium, softwar
   beforeAll(async () => {
     platform = await startPlatformProcess({
       dataDir: tmp.dir,
-      env: { SIM_CONTAINERS: '6', SIM_INTERVAL_MS: '1000' },
+      env: { SIM_CONTAINERS: '6', SIM_ACCESS_POINTS: '3', SIM_SURVEYS: '1', SIM_SPEED: '3600' },
     })
     browser = await launchChromium()
   }, 120_000)

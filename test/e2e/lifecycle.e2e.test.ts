@@ -12,7 +12,7 @@ describe('the platform process stops cleanly on SIGTERM and its data survives a 
   it('keeps observations, Things and secrets across a restart, and says first-start things only once', async () => {
     const first = await startPlatformProcess({
       dataDir: tmp.dir,
-      env: { SIM_CONTAINERS: '2', SIM_INTERVAL_MS: '300' },
+      env: { SIM_CONTAINERS: '2', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0', SIM_SPEED: '14400' },
     })
     const secretsFile = join(first.dataDir, 'secrets.json')
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600)
@@ -32,7 +32,10 @@ describe('the platform process stops cleanly on SIGTERM and its data survives a 
     expect(first.logs.some((l) => l.msg === 'platform stopped')).toBe(true)
     expect(existsSync(join(first.dataDir, 'urbantwin.duckdb'))).toBe(true)
 
-    const second = await startPlatformProcess({ dataDir: tmp.dir, env: { SIM_CONTAINERS: '0' } })
+    const second = await startPlatformProcess({
+      dataDir: tmp.dir,
+      env: { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0' },
+    })
     try {
       expect(second.stderr.join('\n')).not.toMatch(/First start/)
       expect(readFileSync(secretsFile, 'utf8')).toBe(secretsBefore)

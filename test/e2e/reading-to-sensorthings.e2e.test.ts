@@ -15,7 +15,7 @@ describe('a city operator runs `npm start` and a container reading reaches the o
   beforeAll(async () => {
     platform = await startPlatformProcess({
       dataDir: tmp.dir,
-      env: { SIM_CONTAINERS: '3', SIM_INTERVAL_MS: '500' },
+      env: { SIM_CONTAINERS: '3', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0', SIM_SPEED: '7200' },
     })
     apiKey = (
       JSON.parse(readFileSync(join(platform.dataDir, 'secrets.json'), 'utf8')) as { apiAdminKey: string }

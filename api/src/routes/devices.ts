@@ -13,6 +13,11 @@ export const DeviceRegistration = z.object({
   address: z.string().max(500).optional(),
   lon: z.number().min(-180).max(180),
   lat: z.number().min(-90).max(90),
+  /** Thing properties the device's codec needs (e.g. `calibration`, a survey's `question`). */
+  properties: z
+    .record(z.string().max(64), z.unknown())
+    .refine((p) => JSON.stringify(p).length <= 4096, 'properties must stay under 4 KiB of JSON')
+    .optional(),
 })
 export type DeviceRegistration = z.infer<typeof DeviceRegistration>
 

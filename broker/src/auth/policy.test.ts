@@ -16,8 +16,14 @@ describe('publish policy', () => {
     })
     expect(decidePublish(device, 'v1.1/Datastreams(1)/Observations').ok).toBe(false)
   })
-  it('lets a gateway publish any uplink but nothing else', () => {
+  it('lets a gateway publish any uplink, also in LoRaWAN envelopes, but nothing else', () => {
     expect(decidePublish(gateway, 'urbantwin/v1/devices/c-9/up').ok).toBe(true)
+    expect(decidePublish(gateway, 'v3/awm@muenchen/devices/lds-1/up').ok).toBe(true)
+    expect(decidePublish(gateway, 'application/1/device/70b3d57ed0051234/event/up').ok).toBe(true)
+    expect(decidePublish(device, 'v3/awm@muenchen/devices/c-1/up')).toEqual({
+      ok: false,
+      reason: 'device c-1 may not publish network-server envelopes',
+    })
     expect(decidePublish(gateway, 'city/anything').ok).toBe(false)
   })
   it('never lets anyone publish to $SYS, and never anonymous writes', () => {

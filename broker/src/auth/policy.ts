@@ -1,8 +1,9 @@
-import { parseUplinkTopic } from '@urbantwin/model'
+import { parseDeviceTopic } from '@urbantwin/model'
 
 /**
- * Who a connected client is. `device` publishes only its own uplink subtree; `gateway` (simulators,
- * LoRaWAN bridges) publishes any device's uplink; `admin` may also read `$SYS`; `anonymous` only reads
+ * Who a connected client is. `device` publishes only its own native uplink; `gateway` (simulators,
+ * LoRaWAN network-server bridges) publishes any device's uplink, native or in a TTS v3 / ChirpStack v4
+ * envelope; `admin` may also read `$SYS`; `anonymous` only reads
  * SensorThings topics (`v1.1/…`) and never writes.
  */
 export type Principal =
@@ -21,10 +22,13 @@ export function decidePublish(who: Principal, topic: string): Decision {
   if (topic.startsWith('$')) return deny(`publishing to ${topic} is reserved to the broker`)
   if (who.role === 'anonymous') return deny('anonymous clients may not publish')
   if (who.role === 'admin') return allow
-  const uplink = parseUplinkTopic(topic)
+  const uplink = parseDeviceTopic(topic)
   if (!uplink) return deny(`${topic} is not a device uplink topic`)
-  if (who.role === 'device' && who.deviceId !== uplink.deviceId) {
-    return deny(`device ${who.deviceId} may not publish as ${uplink.deviceId}`)
+  if (who.role === 'device') {
+    if (uplink.format !== 'native')
+      return deny(`device ${who.deviceId} may not publish network-server envelopes`)
+    if (who.deviceId !== uplink.deviceId)
+      return deny(`device ${who.deviceId} may not publish as ${uplink.deviceId}`)
   }
   return allow
 }

@@ -22,7 +22,7 @@ export type DuckDbStoreOptions = {
 const INSERT_CHUNK = 500
 
 const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phenomenon_ms,
-  epoch_ms(result_time) AS result_ms, result_number, result_json`
+  epoch_ms(result_time) AS result_ms, result_number, result_json, result_quality`
 
 /**
  * The embedded default store: registry and observations in one DuckDB file.
@@ -77,7 +77,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
   }
 
   async function deviceIn(sql: Sql, deviceId: string): Promise<DeviceRecord | null> {
-    const thing = await sql.one('SELECT id, kind FROM things WHERE device_id = ?', [deviceId])
+    const thing = await sql.one('SELECT id, kind, properties FROM things WHERE device_id = ?', [deviceId])
     if (!thing) return null
     const streams = await sql.rows('SELECT id, key FROM datastreams WHERE thing_id = ?', [Number(thing.id)])
     return {
@@ -85,6 +85,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
       kind: String(thing.kind),
       thingId: Number(thing.id),
       datastreams: Object.fromEntries(streams.map((s) => [String(s.key), Number(s.id)])),
+      properties: parseJson<Record<string, unknown>>(thing.properties) ?? {},
     }
   }
 
@@ -208,16 +209,17 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
         let inserted = 0
         for (let i = 0; i < obs.length; i += INSERT_CHUNK) {
           const chunk = obs.slice(i, i + INSERT_CHUNK)
-          const values = chunk.map(() => '(?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?)').join(', ')
+          const values = chunk.map(() => '(?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?)').join(', ')
           const params = chunk.flatMap((o): DuckDBValue[] => [
             o.datastreamId,
             o.phenomenonTime,
             o.resultTime,
             typeof o.result === 'number' ? o.result : null,
             typeof o.result === 'number' ? null : JSON.stringify(o.result),
+            o.resultQuality ?? null,
           ])
           inserted += await sql.run(
-            `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json)
+            `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
              VALUES ${values}`,
             params,
           )

@@ -96,5 +96,6 @@ export function toObservation(r: Row): ObservationRecord {
     phenomenonTime: isoFromMs(r.phenomenon_ms),
     resultTime: isoFromMs(r.result_ms),
     result: toResult(r),
+    ...(typeof r.result_quality === 'string' ? { resultQuality: r.result_quality } : {}),
   }
 }

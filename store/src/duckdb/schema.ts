@@ -61,6 +61,7 @@ export const SCHEMA = [
     result_json VARCHAR,
     UNIQUE (datastream_id, phenomenon_time)
   )`,
+  `ALTER TABLE observations ADD COLUMN IF NOT EXISTS result_quality VARCHAR`,
   `CREATE TABLE IF NOT EXISTS mqtt_accounts (
     username VARCHAR PRIMARY KEY,
     password_hash VARCHAR NOT NULL,

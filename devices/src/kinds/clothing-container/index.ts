@@ -1,14 +1,34 @@
-import { ok } from '@urbantwin/model'
-import type { DeviceKind, Reading } from '../../kind.ts'
-import { parseJsonPayload } from '../../json-payload.ts'
-import { DEGREE_CELSIUS, PERCENT } from '../../units.ts'
+import { ok, type Outcome } from '@urbantwin/model'
+import type { DeviceContext, DeviceKind, Reading } from '../../kind.ts'
+import { validate } from '../../json-payload.ts'
+import { decodeUltrasonicFrame } from './ultrasonic-frame.ts'
+import { calibrationOf, fillFromDistance } from './calibration.ts'
+import { CONTAINER_DATASTREAMS } from './datastreams.ts'
 import { ClothingContainerPayload } from './payload.ts'
-
-const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement' as const
 
 /** Rounds a 0..1 ratio to a percentage with 0.1 % resolution. */
 function percent(ratio: number): number {
   return Math.round(ratio * 1000) / 10
+}
+
+/** A validated payload → readings, with the container's calibration applied to a raw distance. */
+export function containerReadings(p: ClothingContainerPayload, ctx: DeviceContext): Reading[] {
+  const at = p.time === undefined ? {} : { phenomenonTime: new Date(p.time).toISOString() }
+  const readings: Reading[] = []
+  const push = (key: string, result: Reading['result'], resultQuality?: string) =>
+    readings.push({ key, result, ...at, ...(resultQuality ? { resultQuality } : {}) })
+  if (p.fillingLevel !== undefined) push('fillingLevel', percent(p.fillingLevel))
+  if (p.distanceMm !== undefined) {
+    const fill = fillFromDistance(p.distanceMm, calibrationOf(ctx.properties))
+    push('distance', p.distanceMm)
+    push('fillingLevel', percent(fill.ratio), fill.quality)
+  }
+  if (p.temperature !== undefined) push('temperature', p.temperature)
+  if (p.batteryLevel !== undefined) push('batteryLevel', percent(p.batteryLevel))
+  if (p.tiltAngle !== undefined) push('tiltAngle', p.tiltAngle)
+  if (p.status !== undefined) push('status', p.status)
+  if (p.event !== undefined) push('event', p.event)
+  return readings
 }
 
 export const clothingContainer: DeviceKind = {
@@ -18,61 +38,21 @@ export const clothingContainer: DeviceKind = {
     'Smart used-clothing container (Altkleidercontainer, waste code 20 01 10) with a fill-level sensor',
   sensor: {
     name: 'Container fill-level sensor',
-    description: 'Ultrasonic fill-level sensor with temperature and battery reporting',
+    description: 'Ultrasonic fill-level sensor with temperature, tilt and battery reporting',
     encodingType: 'text/html',
     metadata: 'https://smartdatamodels.org/dataModel.WasteManagement/WasteContainer',
   },
-  datastreams: [
-    {
-      key: 'fillingLevel',
-      name: 'Fill level',
-      description: 'How full the container is',
-      unitOfMeasurement: PERCENT,
-      observationType: MEASUREMENT,
-      observedProperty: {
-        name: 'Filling level',
-        definition: 'https://smartdatamodels.org/dataModel.WasteManagement/fillingLevel',
-        description: 'Share of the container volume that is filled',
-      },
-    },
-    {
-      key: 'temperature',
-      name: 'Temperature',
-      description: 'Air temperature inside the container',
-      unitOfMeasurement: DEGREE_CELSIUS,
-      observationType: MEASUREMENT,
-      observedProperty: {
-        name: 'Temperature',
-        definition: 'https://smartdatamodels.org/temperature',
-        description: 'Air temperature',
-      },
-    },
-    {
-      key: 'batteryLevel',
-      name: 'Battery level',
-      description: 'Charge of the sensor battery',
-      unitOfMeasurement: PERCENT,
-      observationType: MEASUREMENT,
-      observedProperty: {
-        name: 'Battery level',
-        definition: 'https://smartdatamodels.org/dataModel.Device/batteryLevel',
-        description: 'Remaining battery charge',
-      },
-    },
-  ],
-  decode(payload) {
-    const parsed = parseJsonPayload(payload, ClothingContainerPayload)
-    if (!parsed.ok) return parsed
-    const p = parsed.value
-    const at = p.time === undefined ? {} : { phenomenonTime: new Date(p.time).toISOString() }
-    const readings: Reading[] = []
-    if (p.fillingLevel !== undefined)
-      readings.push({ key: 'fillingLevel', result: percent(p.fillingLevel), ...at })
-    if (p.temperature !== undefined) readings.push({ key: 'temperature', result: p.temperature, ...at })
-    if (p.batteryLevel !== undefined)
-      readings.push({ key: 'batteryLevel', result: percent(p.batteryLevel), ...at })
-    return ok(readings)
+  datastreams: CONTAINER_DATASTREAMS,
+  decodeObject(value, ctx): Outcome<Reading[]> {
+    const p = validate(ClothingContainerPayload, value)
+    return p.ok ? ok(containerReadings(p.value, ctx)) : p
+  },
+  decodeBinary(bytes, fPort, ctx): Outcome<Reading[]> {
+    const p = decodeUltrasonicFrame(bytes, fPort)
+    return p.ok ? ok(containerReadings(p.value, ctx)) : p
   },
 }
 
-export { ClothingContainerPayload }
+export { ClothingContainerPayload, ContainerStatus, ContainerEvent } from './payload.ts'
+export { Calibration, DEFAULT_CALIBRATION, calibrationOf, fillFromDistance } from './calibration.ts'
+export { decodeUltrasonicFrame, encodeUltrasonicFrame, ULTRASONIC_FPORT } from './ultrasonic-frame.ts'
