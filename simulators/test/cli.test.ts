@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { silentLogger } from '@urbantwin/model'
+import { simulateCommand } from '../src/index.ts'
+
+function cli() {
+  const lines: string[] = []
+  const cmd = simulateCommand({ log: silentLogger, out: (l) => lines.push(l) })
+  cmd.exitOverride()
+  for (const sub of cmd.commands)
+    sub.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
+  return { cmd, lines }
+}
+
+describe('urbantwin simulate', () => {
+  it('prints a simulated day of a small city as JSON', async () => {
+    const { cmd, lines } = cli()
+    await cmd.parseAsync(
+      ['day', '--containers', '30', '--access-points', '10', '--surveys', '2', '--date', '2026-11-21'],
+      {
+        from: 'user',
+      },
+    )
+    const day = JSON.parse(lines.join('\n')) as {
+      date: string
+      messages: number
+      byKind: Record<string, { messages: number }>
+    }
+    expect(day.date).toBe('2026-11-21')
+    expect(day.byKind['wlan-access-point']!.messages).toBe(10 * 96)
+    expect(day.messages).toBeGreaterThan(30 * 24 * 0.9 + 10 * 96)
+  })
+
+  it.each([
+    [['fleet', '--speed', '-3'], /speed/],
+    [['fleet', '--mode', 'zigbee'], /mode/],
+    [['fleet', '--from', 'last tuesday'], /from/],
+    [['day', '--containers', 'many'], /containers/],
+    [['provision', '--out', 'x.jsonl'], /--api/],
+  ])('refuses %j with a clear error', async (args, reason) => {
+    const { cmd } = cli()
+    await expect(cmd.parseAsync(args, { from: 'user' })).rejects.toThrow(reason)
+  })
+
+  it('refuses to run a fleet without any login', async () => {
+    const { cmd } = cli()
+    await expect(
+      cmd.parseAsync(
+        [
+          'fleet',
+          '--url',
+          'mqtt://127.0.0.1:1',
+          '--containers',
+          '1',
+          '--access-points',
+          '0',
+          '--surveys',
+          '0',
+        ],
+        { from: 'user' },
+      ),
+    ).rejects.toThrow(/login/)
+  })
+})
