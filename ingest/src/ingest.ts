@@ -27,6 +27,8 @@ export type Ingest = {
   /** Resolves when everything submitted so far has been handled. */
   drain(): Promise<void>
   stats(): IngestStats
+  /** Drops what is cached about a device (after it was re-provisioned, e.g. a new calibration). */
+  forget(deviceId: string): void
 }
 
 /** The uplink pipeline: decode → validate → store, in order, batched per store write. */
@@ -88,5 +90,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       while (running) await running
     },
     stats: () => ({ ...stats }),
+    forget: (deviceId) => {
+      devices.delete(deviceId)
+    },
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { clothingContainer, deviceKind } from '@urbantwin/devices'
 import { silentLogger, type ObservationEvent } from '@urbantwin/model'
 import { openDuckDbStore } from '@urbantwin/store'
+import { sampleProvision } from '@urbantwin/store/testing'
 import { createIngest } from '../src/index.ts'
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
@@ -45,10 +46,24 @@ describe('ingest into the real embedded store', () => {
       up(enc({ fillingLevel: 0.5 }), 7, 'urbantwin/v1/devices/ghost/up')
       await ingest.drain()
 
-      expect(ingest.stats()).toEqual({ received: 8, stored: 5, duplicates: 1, rejected: 2, failed: 0 })
+      expect(ingest.stats()).toMatchObject({ received: 8, stored: 5, duplicates: 1, rejected: 2, failed: 0 })
       const page = await store.observations(device.datastreams.fillingLevel!, { top: 10, skip: 0 })
       expect(page.items.map((o) => o.result)).toEqual([40, 30, 20, 10, 0])
       expect(events.filter((e) => e.key === 'fillingLevel')).toHaveLength(6)
+      // re-provisioned with a calibration: after forget() the next distance reading uses it
+      await store.provisionDevice({
+        ...sampleProvision('c-1'),
+        kind: clothingContainer.id,
+        sensor: clothingContainer.sensor,
+        datastreams: clothingContainer.datastreams,
+        thing: { name: 'Container c-1', description: 'test', properties: { calibration: { heightMm: 1000, sensorOffsetMm: 100 } } },
+      })
+      ingest.forget('c-1')
+      up(enc({ distanceMm: 600 }), 8)
+      await ingest.drain()
+      const latest = await store.observations(device.datastreams.fillingLevel!, { top: 1, skip: 0 })
+      expect(latest.items[0]?.result).toBe(50) // (1000 − (600 − 100)) / 1000
+
       expect(warnings).toEqual([
         expect.objectContaining({ reason: 'payload is not valid UTF-8' }),
         expect.objectContaining({ reason: 'device ghost is not registered' }),

@@ -92,7 +92,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         adminKey: secrets.apiAdminKey,
         register: async (r) => {
           const kind = deviceKind(r.kind)
-          return kind ? registerDevice(store, kind, r) : null
+          if (!kind) return null
+          const registered = await registerDevice(store, kind, r)
+          ingest.forget(registered.deviceId) // a new calibration or question applies from the next uplink
+          return registered
         },
       },
       health: () => ({ ingest: ingest.stats(), mqttClients: broker.aedes.connectedClients }),
