@@ -4,6 +4,13 @@ import type { Logger } from '@urbantwin/model'
 import { munichScenarios, simulateDay, WHOLE_CITY } from '../city.ts'
 import { runFleet, type Login } from '../fleet/run.ts'
 import { OUTPUT_MODES, type OutputMode } from '../output/messages.ts'
+import {
+  LoadSettings,
+  loopbackAddresses,
+  runLoad,
+  runLoadProcesses,
+  type LoadProgress,
+} from '../load/index.ts'
 import { provisionDevices } from './provision.ts'
 import { rateMeter, statusLine } from './progress.ts'
 
@@ -125,6 +132,73 @@ export function simulateCommand(deps: { log: Logger; out?: (line: string) => voi
     const summary = simulateDay(munichScenarios(o.wholeCity ? { ...WHOLE_CITY, seed: o.seed } : o), o.date)
     out(JSON.stringify(summary, null, 2))
   })
+
+  simulate
+    .command('load')
+    .description(
+      'N synthetic devices at a target rate, with sequence numbers so loss and duplicates can be counted',
+    )
+    .option('--url <url...>', 'broker(s), mqtt://host:port; connection i uses url[i % n]', [
+      'mqtt://127.0.0.1:1883',
+    ])
+    .requiredOption('--devices <n>', 'synthetic devices', (v) => Number.parseInt(v, 10))
+    .option('--connections <n>', 'MQTT connections (default: one per device)', (v) => Number.parseInt(v, 10))
+    .option('--rate <msgs/s>', 'target total rate; 0 = as fast as possible', Number, 0)
+    .addOption(new Option('--qos <qos>', 'MQTT QoS').choices(['0', '1', '2']).default('1'))
+    .option('--duration <s>', 'publish for this many seconds', Number)
+    .option('--messages <n>', 'stop after this many messages', (v) => Number.parseInt(v, 10))
+    .option(
+      '--processes <n>',
+      'spread the devices over this many processes (~19,000 connections each here)',
+      (v) => Number.parseInt(v, 10),
+      1,
+    )
+    .option(
+      '--sources <n>',
+      'rotate this many loopback source addresses 127.0.0.x (helps above ~10,000 connections)',
+      (v) => Number.parseInt(v, 10),
+      1,
+    )
+    .option('--concurrency <n>', 'connects in flight at once', (v) => Number.parseInt(v, 10), 200)
+    .option('--username <name>', 'one login for every connection')
+    .option('--password <secret>', 'its password (or env URBANTWIN_SIM_PASSWORD)')
+    .action(async (o: Record<string, unknown>) => {
+      const urls = o.url as string[]
+      const sources = Number(o.sources)
+      const password = (o.password as string | undefined) ?? process.env.URBANTWIN_SIM_PASSWORD
+      const settings = LoadSettings.safeParse({
+        url: urls.length === 1 ? urls[0] : urls,
+        devices: o.devices,
+        ...(o.connections === undefined ? {} : { connections: o.connections }),
+        rate: o.rate,
+        qos: Number(o.qos),
+        ...(o.duration === undefined ? {} : { durationMs: Math.round(Number(o.duration) * 1000) }),
+        ...(o.messages === undefined ? {} : { messages: o.messages }),
+        connectConcurrency: o.concurrency,
+        ...(sources > 1 ? { localAddress: loopbackAddresses(sources) } : {}),
+        ...(o.username ? { username: o.username, ...(password ? { password } : {}) } : {}),
+      })
+      if (!settings.success) {
+        throw new InvalidArgumentError(
+          settings.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; '),
+        )
+      }
+      const line = statusLine(
+        '{phase} | connected {connected} | failed {connectFailures} | sent {sent} | acked {acked} | {rate} msg/s | errors {errors}',
+      )
+      const rate = rateMeter()
+      const abort = new AbortController()
+      process.once('SIGINT', () => abort.abort())
+      const onProgress = (p: LoadProgress) => line.update({ ...p, rate: rate(p.acked || p.sent) })
+      const processes = Number(o.processes)
+      const report =
+        processes > 1
+          ? await runLoadProcesses({ ...settings.data, processes, onProgress, signal: abort.signal })
+          : await runLoad({ ...settings.data, onProgress, signal: abort.signal })
+      line.stop()
+      const { lastSeq: _lastSeq, ...summary } = report
+      out(JSON.stringify(summary, null, 2))
+    })
 
   return simulate
 }
