@@ -23,44 +23,4 @@ export {
 export { runFleet, type FleetOptions, type FleetProgress, type FleetRun, type Login } from './fleet/run.ts'
 export { provisionDevices, type ProvisionedDevice } from './cli/provision.ts'
 export { simulateCommand } from './cli/simulate.ts'
-export {
-  runLoad,
-  publishLoad,
-  runLoadWithHistogram,
-  type LoadReport,
-  type LoadResult,
-  type StopReason,
-} from './load/index.ts'
-export {
-  openLoadFleet,
-  type LoadFleet,
-  LoadSettings,
-  loopbackAddresses,
-  resolveSettings,
-  type Credentials,
-  type LoadHooks,
-  type LoadOptions,
-  type LoadProgress,
-} from './load/index.ts'
-export {
-  LoadPayload,
-  defaultDeviceId,
-  defaultLoadPayload,
-  defaultLoadTopic,
-  parseLoadPayload,
-} from './load/index.ts'
-export {
-  countLossAndDuplicates,
-  type LossCount,
-  type Received,
-  subscribeAndCount,
-  type SequenceSubscriber,
-  type SubscribeOptions,
-} from './load/index.ts'
-export {
-  runLoadProcesses,
-  type LoadProcessesOptions,
-  type LoadProcessesReport,
-  splitSettings,
-} from './load/index.ts'
-export { MOSQUITTO_MISSING, mosquittoAvailable, startMosquitto, type Mosquitto } from './load/index.ts'
+export * from './load/index.ts'

@@ -1,21 +1,19 @@
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { pointCollection } from './geojson-points.ts'
 
 /** The AWM recycling islands shipped in `@urbantwin/model/data/munich` (dl-de/by-2-0, see its README). */
 export const WERTSTOFFINSELN_PATH = fileURLToPath(
   import.meta.resolve('@urbantwin/model/data/munich/wertstoffinseln_awm.geojson'),
 )
 
-const Site = z.object({
-  type: z.literal('Feature'),
-  properties: z.object({
+const Sites = pointCollection(
+  z.object({
     id: z.string(),
     adresse: z.string().nullable(),
     altkleider: z.number().int().min(0),
   }),
-  geometry: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) }),
-})
-const Sites = z.object({ type: z.literal('FeatureCollection'), features: z.array(Site) })
+)
 
 /** A recycling island with used-clothing containers. */
 export type ContainerSite = {

@@ -1,22 +1,20 @@
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { pointCollection } from './geojson-points.ts'
 
 /** The M-WLAN sites shipped in `@urbantwin/model/data/munich` (dl-de/by-2-0, see its README). */
 export const WLAN_SITES_PATH = fileURLToPath(
   import.meta.resolve('@urbantwin/model/data/munich/wlan_standorte.geojson'),
 )
 
-const Site = z.object({
-  type: z.literal('Feature'),
-  properties: z.object({
+const Sites = pointCollection(
+  z.object({
     id: z.number().int(),
     typ: z.string(),
     adresse: z.string().nullable(),
     anzahl: z.number().int().min(0),
   }),
-  geometry: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) }),
-})
-const Sites = z.object({ type: z.literal('FeatureCollection'), features: z.array(Site) })
+)
 
 /** A public WLAN site with `accessPoints` APs (the dataset's `anzahl`). */
 export type WlanSite = {
