@@ -4,7 +4,8 @@ import type { Store } from '@urbantwin/store'
 import { errorHandler, notFound } from './http/errors.ts'
 import { staRouter } from './routes/sta.ts'
 import { layersRouter } from './routes/layers.ts'
-import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
+import { devicesRouter, requireKey, type DevicesDeps } from './routes/devices.ts'
+import { quarantineRouter } from './routes/quarantine.ts'
 
 export type AppDeps = {
   store: Store
@@ -27,6 +28,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1.1', staRouter({ store: deps.store, maxTop: deps.maxTop ?? 1000 }))
   app.use('/api/layers', layersRouter({ store: deps.store }))
   app.use('/api/devices', devicesRouter(deps.devices))
+  app.use(
+    '/api/quarantine',
+    requireKey(deps.devices.adminKey),
+    quarantineRouter({ store: deps.store, maxTop: deps.maxTop ?? 1000 }),
+  )
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok', ...deps.health?.() })
   })

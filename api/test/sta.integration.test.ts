@@ -180,6 +180,44 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ])
   })
 
+  describe('operator quarantine view', () => {
+    it('needs the operator key and lists quarantined messages with reasons and counts', async () => {
+      await store.quarantine([
+        {
+          walSeq: 41,
+          receivedAt: '2026-11-23T08:00:00.000Z',
+          quarantinedAt: '2026-11-23T08:00:00.100Z',
+          topic: 'urbantwin/v1/devices/ghost/up',
+          clientId: 'x',
+          category: 'unknown-device',
+          reason: 'device ghost is not registered',
+          payload: new TextEncoder().encode('{"fillingLevel":0.5}'),
+          payloadBytes: 20,
+        },
+      ])
+      expect((await fetch(`${base}/api/quarantine`)).status).toBe(401)
+      const auth = { headers: { authorization: `Bearer ${ADMIN_KEY}` } }
+      const list = (await (await fetch(`${base}/api/quarantine?$top=5`, auth)).json()) as {
+        count: number
+        value: Record<string, unknown>[]
+      }
+      expect(list.count).toBe(1)
+      expect(list.value[0]).toMatchObject({
+        walSeq: 41,
+        category: 'unknown-device',
+        reason: 'device ghost is not registered',
+      })
+      expect(Buffer.from(String(list.value[0]!.payloadBase64), 'base64').toString()).toBe(
+        '{"fillingLevel":0.5}',
+      )
+      expect(await (await fetch(`${base}/api/quarantine/counts`, auth)).json()).toEqual({
+        total: 1,
+        byCategory: { 'unknown-device': 1 },
+      })
+      expect((await fetch(`${base}/api/quarantine?category=DROP TABLE`, auth)).status).toBe(400)
+    })
+  })
+
   describe('operator device registration', () => {
     const post = (body: string, headers: Record<string, string>) =>
       fetch(`${base}/api/devices`, {

@@ -11,8 +11,11 @@ export type BrokerDeps = {
   log: Logger
   /** Looks up an MQTT login; only its hash is stored. */
   account: (username: string) => Promise<MqttAccount | null>
-  /** Called for every accepted device uplink, in arrival order. */
-  onUplink: (msg: Inbound) => void
+  /**
+   * The write-ahead log: every accepted device uplink is appended (and fsynced) before the broker
+   * acknowledges it (PUBACK for QoS 1, PUBREC for QoS 2).
+   */
+  wal: { append(msg: Inbound): Promise<number> }
   /** Clock, for `receivedAt`. */
   now?: () => Date
 }
@@ -77,7 +80,30 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         )
         return done(new Error(decision.reason))
       }
-      done(null)
+      if (!client || !parseDeviceTopic(packet.topic)) return done(null)
+      // aedes calls this before it sends PUBACK/PUBREC (lib/handlers/publish.js): durable before the ack
+      const appended = deps.wal.append({
+        topic: packet.topic,
+        payload: new Uint8Array(packet.payload as Buffer),
+        receivedAt: now().toISOString(),
+        clientId: client.id,
+      })
+      const refuse = (err: Error) => {
+        log.warn(
+          { clientId: client.id, topic: packet.topic, qos: packet.qos, reason: err.message },
+          'mqtt publish refused',
+        )
+        return err
+      }
+      if (packet.qos === 0) {
+        // QoS 0 promises nothing to the device: do not hold it up for the fsync
+        appended.catch(refuse)
+        return done(null)
+      }
+      appended.then(
+        () => done(null),
+        (err: Error) => done(refuse(err)),
+      )
     },
     authorizeSubscribe: (client, sub, done) => {
       const decision = decideSubscribe(who(client), sub.topic)
@@ -89,15 +115,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     },
   })
 
-  aedes.on('publish', (packet, client) => {
-    if (!client || !parseDeviceTopic(packet.topic)) return
-    deps.onUplink({
-      topic: packet.topic,
-      payload: new Uint8Array(packet.payload as Buffer),
-      receivedAt: now().toISOString(),
-      clientId: client.id,
-    })
-  })
   aedes.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
   )

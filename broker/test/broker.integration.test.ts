@@ -2,8 +2,11 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { silentLogger, type Inbound } from '@urbantwin/model'
-import type { MqttAccount } from '@urbantwin/store'
+import { openWal, type MqttAccount, type Wal } from '@urbantwin/store'
 import { createBroker, hashSecret, type Broker } from '../src/index.ts'
 
 async function waitFor<T>(probe: () => T | undefined, what: string, ms = 5000): Promise<T> {
@@ -26,8 +29,16 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
   const clients: MqttClient[] = []
   const accounts = new Map<string, MqttAccount>()
 
+  let wal: Wal
+  let walDir: string
+  /** What the WAL is asked to append; `gate` holds appends back to observe the ack order. */
+  let gate: Promise<void> = Promise.resolve()
+  let walOptions: { maxBytes?: number } = {}
+
   beforeEach(async () => {
     uplinks.length = 0
+    walDir = mkdtempSync(join(tmpdir(), 'ut-broker-wal-'))
+    wal = await openWal({ dir: walDir, ...walOptions })
     accounts.set('c-1', {
       username: 'c-1',
       passwordHash: await hashSecret('token-1'),
@@ -43,7 +54,14 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
     broker = await createBroker({
       log: silentLogger,
       account: async (u) => accounts.get(u) ?? null,
-      onUplink: (m) => uplinks.push(m),
+      wal: {
+        append: async (m) => {
+          await gate
+          const seq = await wal.append(m)
+          uplinks.push(m)
+          return seq
+        },
+      },
     })
     tcp = createServer(broker.handle)
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r))
@@ -57,6 +75,10 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)))
     await broker.close()
+    await wal.close()
+    rmSync(walDir, { recursive: true, force: true })
+    gate = Promise.resolve()
+    walOptions = {}
     await new Promise((r) => tcp.close(r))
     http.closeAllConnections()
     await new Promise((r) => http.close(r))
@@ -75,6 +97,63 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
     expect(got.topic).toBe('urbantwin/v1/devices/c-1/up')
     expect(new TextDecoder().decode(got.payload)).toBe('{"fillingLevel":0.5}')
     expect(Number.isNaN(Date.parse(got.receivedAt))).toBe(false)
+  })
+
+  it('sends PUBACK only after the uplink is durable in the WAL', async () => {
+    let open!: () => void
+    gate = new Promise((r) => (open = r))
+    const c = await connect({ username: 'c-1', password: 'token-1' })
+    let acked = false
+    const publish = c
+      .publishAsync('urbantwin/v1/devices/c-1/up', '{"fillingLevel":0.5}', { qos: 1 })
+      .then(() => (acked = true))
+    await waitFor(() => (c.connected ? true : undefined), 'connected')
+    await new Promise((r) => setTimeout(r, 150)) // give a premature PUBACK every chance to arrive
+    expect(acked).toBe(false)
+    open()
+    await publish
+    // by the time the device holds its PUBACK the record is on disk
+    expect((await wal.read(0, 10)).map((r) => r.topic)).toEqual(['urbantwin/v1/devices/c-1/up'])
+  })
+
+  it('refuses QoS 1 publishes with a reason when the WAL is full, and loses nothing it acked', async () => {
+    await broker.close()
+    await wal.close()
+    walOptions = { maxBytes: 400 }
+    wal = await openWal({ dir: mkdtempSync(join(tmpdir(), 'ut-broker-wal-')), ...walOptions })
+    const warnings: unknown[] = []
+    broker = await createBroker({
+      log: { ...silentLogger, warn: (o) => warnings.push(o) },
+      account: async (u) => accounts.get(u) ?? null,
+      wal: { append: (m) => wal.append(m) },
+    })
+    tcp.removeAllListeners('connection')
+    tcp.on('connection', broker.handle)
+    const c = await connect({ username: 'c-1', password: 'token-1' })
+    let acked = 0
+    for (let i = 0; i < 20 && c.connected; i++) {
+      // one at a time: wait for the PUBACK or for the broker to drop the connection
+      await new Promise<void>((resolve) => {
+        c.once('close', resolve)
+        c.publish(
+          'urbantwin/v1/devices/c-1/up',
+          JSON.stringify({ fillingLevel: 0.5, pad: 'x'.repeat(40) }),
+          { qos: 1 },
+          (err) => {
+            if (!err) acked++
+            resolve()
+          },
+        )
+      })
+    }
+    await waitFor(() => (c.connected ? undefined : true), 'refused publisher disconnected')
+    expect(acked).toBeGreaterThan(0)
+    expect(acked).toBeLessThan(20)
+    // every message the device holds a PUBACK for is in the WAL
+    expect((await wal.read(0, 100)).length).toBeGreaterThanOrEqual(acked)
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ reason: expect.stringMatching(/write-ahead log full/) }),
+    )
   })
 
   it('refuses a wrong token and an unknown user (CONNACK 4)', async () => {

@@ -1,75 +1,162 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
 import { clothingContainer, deviceKind } from '@urbantwin/devices'
-import { silentLogger, type ObservationEvent } from '@urbantwin/model'
-import { openDuckDbStore } from '@urbantwin/store'
+import { silentLogger, type Inbound, type ObservationEvent } from '@urbantwin/model'
+import { openDuckDbStore, openWal, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createIngest } from '../src/index.ts'
+import { createIngest, createWalConsumer } from '../src/index.ts'
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+const at = (i: number) => new Date(Date.UTC(2026, 10, 23, 8, i)).toISOString()
+const up = (payload: Uint8Array, i: number, topic = 'urbantwin/v1/devices/c-1/up'): Inbound => ({
+  topic,
+  payload,
+  receivedAt: at(i),
+  clientId: 't',
+})
 
-describe('ingest into the real embedded store', () => {
-  it('stores valid uplinks in order, skips replays, rejects bad ones and reports what was stored', async () => {
+async function provisioned(store: Store, properties: Record<string, unknown> = {}) {
+  return store.provisionDevice({
+    ...sampleProvision('c-1'),
+    kind: clothingContainer.id,
+    sensor: clothingContainer.sensor,
+    datastreams: clothingContainer.datastreams,
+    thing: { name: 'Container c-1', description: 'test', properties },
+  })
+}
+
+describe('ingest from the write-ahead log into the real embedded store', () => {
+  const cleanup: Array<() => Promise<void> | void> = []
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c()
+  })
+  async function setup(storeOverride?: (s: Store) => Store) {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-ingest-'))
     const store = await openDuckDbStore({ path: ':memory:' })
-    try {
-      const device = await store.provisionDevice({
-        deviceId: 'c-1',
-        kind: clothingContainer.id,
-        thing: { name: 'Container c-1', description: 'test' },
-        location: {
-          name: 'site',
-          description: 'site',
-          encodingType: 'application/geo+json',
-          location: { type: 'Point', coordinates: [11.57, 48.13] },
-        },
-        sensor: clothingContainer.sensor,
-        datastreams: clothingContainer.datastreams,
-      })
-      const events: ObservationEvent[] = []
-      const warnings: unknown[] = []
-      const ingest = createIngest({
-        store,
-        kindOf: deviceKind,
-        log: { ...silentLogger, warn: (o) => warnings.push(o) },
-        onStored: (e) => events.push(...e),
-        batchSize: 2,
-      })
-      const up = (payload: Uint8Array, i: number, topic = 'urbantwin/v1/devices/c-1/up') =>
-        ingest.submit({
-          topic,
-          payload,
-          receivedAt: new Date(Date.UTC(2026, 10, 23, 8, i)).toISOString(),
-          clientId: 't',
-        })
-      for (let i = 0; i < 5; i++) up(enc({ fillingLevel: i / 10 }), i)
-      up(enc({ fillingLevel: 0.4 }), 4) // replay of the last one
-      up(new Uint8Array([0xff, 0xfe]), 6)
-      up(enc({ fillingLevel: 0.5 }), 7, 'urbantwin/v1/devices/ghost/up')
-      await ingest.drain()
+    const wal = await openWal({ dir })
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => store.close(),
+      () => wal.close(),
+    )
+    const events: ObservationEvent[] = []
+    const ingest = createIngest({
+      store: storeOverride ? storeOverride(store) : store,
+      kindOf: deviceKind,
+      log: silentLogger,
+      onStored: (e) => events.push(...e),
+    })
+    const consumer = createWalConsumer({
+      wal,
+      handle: ingest.handle,
+      log: silentLogger,
+      minBackoffMs: 10,
+      maxBackoffMs: 50,
+    })
+    cleanup.push(() => consumer.stop())
+    return { dir, store, wal, ingest, consumer, events }
+  }
 
-      expect(ingest.stats()).toMatchObject({ received: 8, stored: 5, duplicates: 1, rejected: 2, failed: 0 })
-      const page = await store.observations(device.datastreams.fillingLevel!, { top: 10, skip: 0 })
-      expect(page.items.map((o) => o.result)).toEqual([40, 30, 20, 10, 0])
-      expect(events.filter((e) => e.key === 'fillingLevel')).toHaveLength(6)
-      // re-provisioned with a calibration: after forget() the next distance reading uses it
-      await store.provisionDevice({
-        ...sampleProvision('c-1'),
-        kind: clothingContainer.id,
-        sensor: clothingContainer.sensor,
-        datastreams: clothingContainer.datastreams,
-        thing: { name: 'Container c-1', description: 'test', properties: { calibration: { heightMm: 1000, sensorOffsetMm: 100 } } },
-      })
-      ingest.forget('c-1')
-      up(enc({ distanceMm: 600 }), 8)
-      await ingest.drain()
-      const latest = await store.observations(device.datastreams.fillingLevel!, { top: 1, skip: 0 })
-      expect(latest.items[0]?.result).toBe(50) // (1000 − (600 − 100)) / 1000
+  it('stores valid uplinks in order, quarantines the rest with reasons, and advances the checkpoint', async () => {
+    const { store, wal, ingest, consumer, events } = await setup()
+    const device = await provisioned(store)
+    for (let i = 0; i < 5; i++) await wal.append(up(enc({ fillingLevel: i / 10 }), i))
+    await wal.append(up(new Uint8Array([0xff, 0xfe]), 6))
+    await wal.append(up(enc({ fillingLevel: 0.5 }), 7, 'urbantwin/v1/devices/ghost/up'))
+    await wal.append(up(enc({ fillingLevel: 0.5, note: 'aa:bb:cc:dd:ee:ff' }), 8))
+    consumer.start()
+    await consumer.caughtUp()
 
-      expect(warnings).toEqual([
-        expect.objectContaining({ reason: 'payload is not valid UTF-8' }),
-        expect.objectContaining({ reason: 'device ghost is not registered' }),
-      ])
-    } finally {
-      await store.close()
-    }
+    expect(ingest.stats()).toMatchObject({ received: 8, stored: 5, duplicates: 0, quarantined: 3 })
+    expect(ingest.stats().byCategory).toEqual({ 'bad-json': 1, 'unknown-device': 1, privacy: 1 })
+    const page = await store.observations(device.datastreams.fillingLevel!, { top: 10, skip: 0 })
+    expect(page.items.map((o) => o.result)).toEqual([40, 30, 20, 10, 0])
+    expect(events.filter((e) => e.key === 'fillingLevel')).toHaveLength(5)
+    const q = await store.quarantined({ top: 10, skip: 0 })
+    expect(q.items.map((m) => [m.walSeq, m.category])).toEqual([
+      [8, 'privacy'],
+      [7, 'unknown-device'],
+      [6, 'bad-json'],
+    ])
+    expect(q.items[0]!.payloadBase64).toBeNull() // refused for privacy: not kept
+    expect(q.items[2]!.payloadBase64).toBe('//4=')
+    expect(wal.checkpoint()).toBe(8)
+  })
+
+  it('never duplicates on replay: records handled before a crash but not checkpointed are skipped', async () => {
+    const { store, wal, ingest, consumer } = await setup()
+    const device = await provisioned(store)
+    for (let i = 0; i < 10; i++) await wal.append(up(enc({ fillingLevel: i / 10 }), i))
+    // the process stored the batch, then died before committing the checkpoint
+    await ingest.handle(await wal.read(0, 10))
+    expect(wal.checkpoint()).toBe(0)
+    consumer.start()
+    await consumer.caughtUp()
+    expect((await store.observations(device.datastreams.fillingLevel!, { top: 100, skip: 0 })).count).toBe(10)
+    expect(ingest.stats()).toMatchObject({ stored: 10, duplicates: 10 })
+    expect(wal.checkpoint()).toBe(10)
+  })
+
+  it('replays from the checkpoint after a restart of the WAL', async () => {
+    const { dir, store } = await setup()
+    const device = await provisioned(store)
+    const first = await openWal({ dir: join(dir, 'w2') })
+    for (let i = 0; i < 6; i++) await first.append(up(enc({ fillingLevel: i / 10 }), i))
+    await first.commit(2) // 1 and 2 were stored before
+    await first.close()
+    const wal = await openWal({ dir: join(dir, 'w2') })
+    cleanup.push(() => wal.close())
+    const ingest = createIngest({ store, kindOf: deviceKind, log: silentLogger })
+    const consumer = createWalConsumer({ wal, handle: ingest.handle, log: silentLogger })
+    cleanup.push(() => consumer.stop())
+    consumer.start()
+    await consumer.caughtUp()
+    expect(
+      (await store.observations(device.datastreams.fillingLevel!, { top: 100, skip: 0 })).items.map(
+        (o) => o.result,
+      ),
+    ).toEqual([50, 40, 30, 20])
+    expect(wal.checkpoint()).toBe(6)
+  })
+
+  it('keeps the WAL as the spool while the store fails, retries with backoff and catches up', async () => {
+    let failuresLeft = 4
+    const { store, wal, ingest, consumer } = await setup((s) => ({
+      ...s,
+      appendObservations: (obs) => {
+        if (failuresLeft-- > 0) return Promise.reject(new Error('connection refused'))
+        return s.appendObservations(obs)
+      },
+    }))
+    const device = await provisioned(store)
+    for (let i = 0; i < 3; i++) await wal.append(up(enc({ fillingLevel: i / 10 }), i))
+    consumer.start()
+    await consumer.caughtUp()
+    expect(consumer.stats()).toMatchObject({
+      retries: 4,
+      lastError: 'connection refused',
+      storeDownSince: null,
+    })
+    expect(ingest.stats().storeFailures).toBe(4)
+    expect((await store.observations(device.datastreams.fillingLevel!, { top: 100, skip: 0 })).count).toBe(3)
+    expect(wal.checkpoint()).toBe(3)
+  })
+
+  it('applies a new calibration at once after forget()', async () => {
+    const { store, wal, ingest, consumer } = await setup()
+    const device = await provisioned(store)
+    consumer.start()
+    await wal.append(up(enc({ distanceMm: 600 }), 1))
+    await consumer.caughtUp()
+    await provisioned(store, { calibration: { heightMm: 1000, sensorOffsetMm: 100 } })
+    ingest.forget('c-1')
+    await wal.append(up(enc({ distanceMm: 600 }), 2))
+    await consumer.caughtUp()
+    const fills = (await store.observations(device.datastreams.fillingLevel!, { top: 2, skip: 0 })).items.map(
+      (o) => o.result,
+    )
+    expect(fills).toEqual([50, 75]) // (1000 − 500) / 1000 after, (1800 − 450) / 1800 before
   })
 })

@@ -58,6 +58,27 @@ export const Env = z.object({
     .int()
     .default(1)
     .describe('Seed of the simulated city (same seed, same fleet and readings)'),
+  WAL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_000_000)
+    .default(1024 ** 3)
+    .describe(
+      'Disk bound of the write-ahead log; when reached, publishes are refused (nothing acknowledged is lost)',
+    ),
+  WAL_SEGMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(16 * 1024 ** 2)
+    .describe('Size of one WAL segment file; segments behind the checkpoint are deleted'),
+  WAL_GROUP_COMMIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(2)
+    .describe('Group commit window: publishes arriving within it share one fsync'),
   API_MAX_TOP: z.coerce
     .number()
     .int()

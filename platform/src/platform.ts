@@ -7,10 +7,10 @@ import { createApp } from '@urbantwin/api'
 import { createBroker, hashSecret } from '@urbantwin/broker'
 import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
-import { createIngest } from '@urbantwin/ingest'
+import { createIngest, createWalConsumer } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
-import { openDuckDbStore } from '@urbantwin/store'
+import { openDuckDbStore, openWal } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
@@ -63,6 +63,13 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       deviceId: null,
     })
 
+    const wal = await openWal({
+      dir: join(dataDir, 'wal'),
+      maxBytes: config.WAL_MAX_BYTES,
+      segmentBytes: config.WAL_SEGMENT_BYTES,
+      groupCommitMs: config.WAL_GROUP_COMMIT_MS,
+    })
+    stops.push(() => wal.close())
     const observations = new EventEmitter()
     const ingest = createIngest({
       store,
@@ -72,12 +79,22 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         for (const e of events) observations.emit('observation', e)
       },
     })
-    stops.push(() => ingest.drain())
+    const consumer = createWalConsumer({
+      wal,
+      handle: ingest.handle,
+      log: log.child({ component: 'ingest' }),
+    })
+    consumer.start()
+    stops.push(async () => {
+      // the broker is closed by now: store what the WAL still holds (bounded), the rest is replayed next start
+      await Promise.race([consumer.caughtUp(), new Promise((r) => setTimeout(r, 5000).unref())])
+      await consumer.stop()
+    })
 
     const broker = await createBroker({
       log: log.child({ component: 'broker' }),
       account: (u) => store.mqttAccount(u),
-      onUplink: (msg) => ingest.submit(msg),
+      wal,
     })
     stops.push(() => broker.close())
     const tcp = createTcpServer(broker.handle)
@@ -98,7 +115,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
           return registered
         },
       },
-      health: () => ({ ingest: ingest.stats(), mqttClients: broker.aedes.connectedClients }),
+      health: () => ({
+        ingest: ingest.stats(),
+        wal: wal.stats(),
+        consumer: consumer.stats(),
+        mqttClients: broker.aedes.connectedClients,
+      }),
       extra: (a) => {
         const dir = viewerDir()
         if (dir) a.use(express.static(dir, { index: 'index.html', maxAge: '1h' }))

@@ -1,4 +1,7 @@
 export type {
+  QuarantineEntry,
+  QuarantinedMessage,
+  QuarantineStore,
   Store,
   Registry,
   ObservationStore,
@@ -8,3 +11,4 @@ export type {
   LatestOfKind,
 } from './ports.ts'
 export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.ts'
+export * from './wal/index.ts'

@@ -82,7 +82,32 @@ export type ObservationStore = {
   latestOfKind(kind: string, key: string): Promise<LatestOfKind[]>
 }
 
+/** A message that could not become observations, as kept for operators. */
+export type QuarantineEntry = {
+  /** The WAL record it came from (replays of the same record are ignored). */
+  walSeq: number | null
+  receivedAt: string
+  quarantinedAt: string
+  topic: string
+  clientId: string | null
+  /** e.g. bad-json, schema, unknown-device, privacy, clock, envelope, other */
+  category: string
+  reason: string
+  /** Size-capped; null when keeping it would keep what was refused (privacy). */
+  payload: Uint8Array | null
+  payloadBytes: number
+}
+
+export type QuarantinedMessage = Omit<QuarantineEntry, 'payload'> & { id: Id; payloadBase64: string | null }
+
+export type QuarantineStore = {
+  quarantine(entries: readonly QuarantineEntry[]): Promise<{ inserted: number }>
+  quarantined(page: PageRequest, category?: string): Promise<Page<QuarantinedMessage>>
+  quarantineCounts(): Promise<Record<string, number>>
+}
+
 export type Store = Registry &
+  QuarantineStore &
   ObservationStore & {
     close(): Promise<void>
   }

@@ -149,3 +149,38 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     expect((await store.things({ top: 5, skip: 0 })).count).toBe(0)
   })
 })
+
+describe('quarantine in the DuckDB store', () => {
+  it('keeps refused messages once per WAL record, lists them newest first and counts them by category', async () => {
+    const store = await openDuckDbStore({ path: ':memory:' })
+    try {
+      const entry = (walSeq: number, category: string, payload: Uint8Array | null) => ({
+        walSeq,
+        receivedAt: '2026-11-23T08:00:00.000Z',
+        quarantinedAt: '2026-11-23T08:00:01.000Z',
+        topic: 'urbantwin/v1/devices/x/up',
+        clientId: 'c',
+        category,
+        reason: `${category} reason`,
+        payload,
+        payloadBytes: payload?.byteLength ?? 17,
+      })
+      expect(
+        await store.quarantine([entry(1, 'schema', new Uint8Array([1, 2, 3])), entry(2, 'privacy', null)]),
+      ).toEqual({
+        inserted: 2,
+      })
+      expect(await store.quarantine([entry(1, 'schema', new Uint8Array([1, 2, 3]))])).toEqual({ inserted: 0 })
+      const page = await store.quarantined({ top: 10, skip: 0 })
+      expect(page.count).toBe(2)
+      expect(page.items.map((m) => [m.walSeq, m.category, m.payloadBase64, m.payloadBytes])).toEqual([
+        [2, 'privacy', null, 17],
+        [1, 'schema', 'AQID', 3],
+      ])
+      expect((await store.quarantined({ top: 10, skip: 0 }, 'schema')).count).toBe(1)
+      expect(await store.quarantineCounts()).toEqual({ privacy: 1, schema: 1 })
+    } finally {
+      await store.close()
+    }
+  })
+})

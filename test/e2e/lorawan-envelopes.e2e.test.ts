@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { eventually, startPlatformProcess, tempDataDir, type PlatformProcess } from '../src/index.ts'
 
-type Health = { ingest: { received: number; stored: number; rejected: number } }
+type Health = { ingest: { received: number; stored: number; quarantined: number } }
 type Collection = { value: Record<string, unknown>[]; '@iot.count'?: number }
 
 describe.each(['tts', 'chirpstack'] as const)(
@@ -30,7 +30,7 @@ describe.each(['tts', 'chirpstack'] as const)(
         const h = (await (await fetch(`${base}/api/health`)).json()) as Health
         return h.ingest.stored > 30 ? h : undefined
       }, 'a few rounds of envelopes stored')
-      expect(health.ingest.rejected).toBe(0)
+      expect(health.ingest.quarantined).toBe(0)
 
       const things = (await (await fetch(`${base}/v1.1/Things?$count=true`)).json()) as Collection
       expect(things['@iot.count']).toBe(6)

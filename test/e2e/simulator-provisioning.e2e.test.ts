@@ -43,11 +43,11 @@ describe('a test engineer provisions simulated devices and back-fills a day with
     expect(run.progress()).toMatchObject({ sent: 36, acked: 36, errors: 0 })
     const health = await eventually(async () => {
       const h = (await (await fetch(`${platform!.base}/api/health`)).json()) as {
-        ingest: { received: number; rejected: number }
+        ingest: { received: number; quarantined: number }
       }
       return h.ingest.received >= 36 ? h : undefined
     }, 'all uplinks handled')
-    expect(health.ingest.rejected).toBe(0)
+    expect(health.ingest.quarantined).toBe(0)
     type Layer = { features: { properties: { phenomenonTime: string | null } }[] }
     // the latest container reading is the last back-filled hour, not the time of the run
     const latest = await eventually(async () => {

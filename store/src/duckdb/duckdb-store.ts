@@ -2,6 +2,7 @@ import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
 import type { DeviceProvision, DeviceRecord, LatestOfKind, Store } from '../ports.ts'
 import { SCHEMA } from './schema.ts'
+import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
 import { SerialConnection, json, isoFromMs, parseJson, type Sql } from './sql.ts'
 import {
   toDatastream,
@@ -35,7 +36,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
   })
   const conn = new SerialConnection(await instance.connect())
   await conn.exclusive(async (sql) => {
-    for (const ddl of SCHEMA) await sql.run(ddl)
+    for (const ddl of [...SCHEMA, ...QUARANTINE_SCHEMA]) await sql.run(ddl)
   })
   let closed = false
 
@@ -277,6 +278,11 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
           phenomenonTime: r.phenomenon_ms === null ? null : isoFromMs(r.phenomenon_ms),
         }))
       }),
+
+    quarantine: (entries) =>
+      conn.transaction(async (sql) => ({ inserted: await insertQuarantine(sql, entries) })),
+    quarantined: (p, category) => conn.exclusive((sql) => listQuarantine(sql, p, category)),
+    quarantineCounts: () => conn.exclusive((sql) => countQuarantine(sql)),
 
     close: async () => {
       if (closed) return

@@ -1,0 +1,2 @@
+export { openWal, WalFullError, type Wal, type WalOptions, type WalStats } from './wal.ts'
+export type { WalRecord } from './record.ts'
