@@ -15,6 +15,8 @@ export type IngestDeps = {
 
 export type IngestStats = {
   received: number
+  /** Messages that became observations (the rest are quarantined). */
+  accepted: number
   stored: number
   duplicates: number
   quarantined: number
@@ -43,6 +45,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const devices = new Map<string, DeviceRecord>()
   const stats: IngestStats = {
     received: 0,
+    accepted: 0,
     stored: 0,
     duplicates: 0,
     quarantined: 0,
@@ -94,6 +97,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           )
         }
       }
+      const acceptedMessages = records.length - refused.length
       let inserted = 0
       try {
         if (accepted.observations.length)
@@ -104,6 +108,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         throw err
       }
       stats.received += records.length
+      stats.accepted += acceptedMessages
       stats.stored += inserted
       stats.duplicates += accepted.observations.length - inserted
       stats.quarantined += refused.length

@@ -124,11 +124,16 @@ describe('a city operator runs `npm start` and a container reading reaches the o
     expect(String(line.reason)).toMatch(/fillingLevel/)
     // and it is kept in quarantine for operators, with the reason
     const q = await eventually(async () => {
-      const res = await fetch(`${platform.base}/api/quarantine?category=schema`, { headers: { authorization: `Bearer ${apiKey}` } })
+      const res = await fetch(`${platform.base}/api/quarantine?category=schema`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      })
       const body = (await res.json()) as { count: number; value: { reason: string; topic: string }[] }
       return body.count > 0 ? body : undefined
     }, 'the quarantined message')
-    expect(q.value[0]).toMatchObject({ topic: 'urbantwin/v1/devices/e2e-container-1/up', reason: expect.stringMatching(/fillingLevel/) })
+    expect(q.value[0]).toMatchObject({
+      topic: 'urbantwin/v1/devices/e2e-container-1/up',
+      reason: expect.stringMatching(/fillingLevel/),
+    })
     expect((await fetch(`${platform.base}/api/health`)).status).toBe(200)
   })
 

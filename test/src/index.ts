@@ -5,3 +5,4 @@ export {
   type PlatformProcess,
   type LogLine,
 } from './platform-process.ts'
+export { secretsOf, registerContainer, health, GATEWAY_USER, type Health } from './operator.ts'

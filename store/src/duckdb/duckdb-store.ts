@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
 import type { DeviceProvision, DeviceRecord, LatestOfKind, Store } from '../ports.ts'
-import { SCHEMA } from './schema.ts'
+import { MIGRATIONS, SCHEMA } from './schema.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
 import { SerialConnection, json, isoFromMs, parseJson, type Sql } from './sql.ts'
 import {
@@ -30,6 +30,13 @@ const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phe
  * DuckDB allows one process per file; extensions are never downloaded (offline by design).
  */
 export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> {
+  return (await openDuckDb(opts)).store
+}
+
+/** The store and its connection, for the time-series adapter over the same observations table. */
+export type OpenDuckDb = { store: Store; conn: SerialConnection }
+
+export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> {
   const instance = await DuckDBInstance.create(opts.path, {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -37,6 +44,14 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
   const conn = new SerialConnection(await instance.connect())
   await conn.exclusive(async (sql) => {
     for (const ddl of [...SCHEMA, ...QUARANTINE_SCHEMA]) await sql.run(ddl)
+    for (const m of MIGRATIONS) {
+      const has = await sql.one(
+        'SELECT 1 AS x FROM information_schema.columns WHERE table_name = ? AND column_name = ?',
+        [m.table, m.column],
+      )
+      if (!has) await sql.run(m.ddl)
+    }
+    await sql.run('CHECKPOINT')
   })
   let closed = false
 
@@ -103,7 +118,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     return Number(created?.id)
   }
 
-  return {
+  const store: Store = {
     provisionDevice: (p: DeviceProvision) =>
       conn.transaction(async (sql) => {
         const [lon, lat] = p.location.location.coordinates
@@ -294,4 +309,5 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
       instance.closeSync()
     },
   }
+  return { store, conn }
 }

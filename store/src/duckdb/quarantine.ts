@@ -19,13 +19,16 @@ export const QUARANTINE_SCHEMA = [
   )`,
 ]
 
+const CHUNK = 200
+
 export async function insertQuarantine(sql: Sql, entries: readonly QuarantineEntry[]): Promise<number> {
   let inserted = 0
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const chunk = entries.slice(i, i + CHUNK)
     inserted += await sql.run(
       `INSERT OR IGNORE INTO quarantine (wal_seq, received_at, quarantined_at, topic, client_id, category, reason, payload_base64, payload_bytes)
-       VALUES (?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?, ?)`,
-      [
+       VALUES ${chunk.map(() => '(?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((e) => [
         e.walSeq,
         e.receivedAt,
         e.quarantinedAt,
@@ -35,7 +38,7 @@ export async function insertQuarantine(sql: Sql, entries: readonly QuarantineEnt
         e.reason,
         e.payload === null ? null : Buffer.from(e.payload).toString('base64'),
         e.payloadBytes,
-      ],
+      ]),
     )
   }
   return inserted

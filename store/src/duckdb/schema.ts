@@ -1,4 +1,9 @@
-/** DDL of the embedded store. Every statement is idempotent, so opening an existing file is safe. */
+/**
+ * DDL of the embedded store. Every statement is idempotent, so opening an existing file is safe.
+ * Schema changes are never left in DuckDB's own WAL: the store checkpoints right after them, because
+ * DuckDB 1.5 cannot replay an ALTER TABLE from its WAL after a crash (data after it is lost, or the
+ * replay fails with "GetDefaultDatabase with no default database set").
+ */
 export const SCHEMA = [
   `SET TimeZone = 'UTC'`,
   `CREATE SEQUENCE IF NOT EXISTS thing_ids START 1`,
@@ -59,9 +64,9 @@ export const SCHEMA = [
     result_time TIMESTAMPTZ NOT NULL,
     result_number DOUBLE,
     result_json VARCHAR,
+    result_quality VARCHAR,
     UNIQUE (datastream_id, phenomenon_time)
   )`,
-  `ALTER TABLE observations ADD COLUMN IF NOT EXISTS result_quality VARCHAR`,
   `CREATE TABLE IF NOT EXISTS mqtt_accounts (
     username VARCHAR PRIMARY KEY,
     password_hash VARCHAR NOT NULL,
@@ -69,3 +74,12 @@ export const SCHEMA = [
     device_id VARCHAR
   )`,
 ] as const
+
+/** Columns added after a table first shipped: added with ALTER, then checkpointed (see above). */
+export const MIGRATIONS: ReadonlyArray<{ table: string; column: string; ddl: string }> = [
+  {
+    table: 'observations',
+    column: 'result_quality',
+    ddl: 'ALTER TABLE observations ADD COLUMN result_quality VARCHAR',
+  },
+]
