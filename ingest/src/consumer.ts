@@ -9,9 +9,22 @@ export type ConsumerOptions = {
   /** Retry delays grow from `minBackoffMs` to `maxBackoffMs` while the store is down. */
   minBackoffMs?: number
   maxBackoffMs?: number
+  /**
+   * Keep records in the WAL this long after the store confirmed them before the checkpoint passes
+   * them: engines that acknowledge before their data is on disk (VictoriaMetrics) can lose the last
+   * seconds in a crash, and the WAL replays them (writes are idempotent). 0 for the embedded store.
+   */
+  commitLagMs?: number
+  now?: () => number
 }
 
-export type ConsumerStats = { retries: number; lastError: string | null; storeDownSince: string | null }
+export type ConsumerStats = {
+  retries: number
+  lastError: string | null
+  storeDownSince: string | null
+  /** Last WAL record handed to the store (the checkpoint may lag behind it by commitLagMs). */
+  consumedSeq: number
+}
 
 export type WalConsumer = {
   start(): void
@@ -30,7 +43,22 @@ export function createWalConsumer(opts: ConsumerOptions): WalConsumer {
   const batchSize = opts.batchSize ?? 500
   const minBackoff = opts.minBackoffMs ?? 100
   const maxBackoff = opts.maxBackoffMs ?? 10_000
-  const stats: ConsumerStats = { retries: 0, lastError: null, storeDownSince: null }
+  const commitLagMs = opts.commitLagMs ?? 0
+  const now = opts.now ?? Date.now
+  const stats: ConsumerStats = {
+    retries: 0,
+    lastError: null,
+    storeDownSince: null,
+    consumedSeq: opts.wal.checkpoint(),
+  }
+  /** Stored but not yet checkpointed: (seq, when the store confirmed it). */
+  const confirmed: Array<{ seq: number; at: number }> = []
+  async function commitDue(force = false) {
+    let due: number | null = null
+    while (confirmed.length && (force || now() - confirmed[0]!.at >= commitLagMs))
+      due = confirmed.shift()!.seq
+    if (due !== null) await opts.wal.commit(due)
+  }
   let running = false
   let loop: Promise<void> | null = null
   let wake: (() => void) | null = null
@@ -50,20 +78,26 @@ export function createWalConsumer(opts: ConsumerOptions): WalConsumer {
   async function run() {
     let backoff = minBackoff
     while (running) {
-      const batch = await opts.wal.read(opts.wal.checkpoint(), batchSize)
+      await commitDue()
+      const batch = await opts.wal.read(stats.consumedSeq, batchSize)
       if (batch.length === 0) {
         for (const w of idleWaiters.splice(0)) w()
-        await sleep(1000)
+        await sleep(commitLagMs > 0 ? Math.min(1000, commitLagMs) : 1000)
         continue
       }
       try {
         await opts.handle(batch)
-        await opts.wal.commit(batch.at(-1)!.seq)
+        stats.consumedSeq = batch.at(-1)!.seq
+        confirmed.push({ seq: stats.consumedSeq, at: now() })
+        await commitDue()
         if (stats.storeDownSince)
           opts.log.info({ downSince: stats.storeDownSince }, 'store reachable again, catching up')
         stats.storeDownSince = null
         backoff = minBackoff
       } catch (err) {
+        // replay the uncommitted window too: an engine that failed may have lost what it acknowledged
+        stats.consumedSeq = opts.wal.checkpoint()
+        confirmed.length = 0
         stats.retries++
         stats.lastError = (err as Error).message
         stats.storeDownSince ??= new Date().toISOString()
@@ -89,6 +123,8 @@ export function createWalConsumer(opts: ConsumerOptions): WalConsumer {
       offDurable?.()
       wake?.()
       await loop
+      // on a clean stop the store has flushed (closed) next: a lagging checkpoint would only replay
+      if (commitLagMs === 0) await commitDue(true)
       for (const w of idleWaiters.splice(0)) w()
     },
     caughtUp() {

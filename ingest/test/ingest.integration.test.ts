@@ -144,6 +144,30 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     expect(wal.checkpoint()).toBe(3)
   })
 
+  it('lets the checkpoint lag behind a store that acknowledges before its data is on disk', async () => {
+    const { store, wal, ingest } = await setup()
+    await provisioned(store)
+    let clock = 1_000_000
+    const consumer = createWalConsumer({
+      wal,
+      handle: ingest.handle,
+      log: silentLogger,
+      commitLagMs: 60_000,
+      now: () => clock,
+    })
+    cleanup.push(() => consumer.stop())
+    for (let i = 0; i < 4; i++) await wal.append(up(enc({ fillingLevel: i / 10 }), i))
+    consumer.start()
+    await consumer.caughtUp()
+    expect(consumer.stats().consumedSeq).toBe(4)
+    expect(wal.checkpoint()).toBe(0) // stored, but kept in the WAL for a minute
+    clock += 60_000
+    await wal.append(up(enc({ fillingLevel: 0.9 }), 5))
+    await consumer.caughtUp()
+    await consumer.caughtUp()
+    expect(wal.checkpoint()).toBe(4)
+  })
+
   it('applies a new calibration at once after forget()', async () => {
     const { store, wal, ingest, consumer } = await setup()
     const device = await provisioned(store)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { TimeSeriesEnv } from '@urbantwin/store'
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)
 
@@ -79,6 +80,23 @@ export const Env = z.object({
     .max(100)
     .default(2)
     .describe('Group commit window: publishes arriving within it share one fsync'),
+  WAL_FSYNC: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe(
+      'fsync the WAL before acknowledging; false only for benchmarks (a crash can lose acknowledged readings)',
+    ),
+  WAL_COMMIT_LAG_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .optional()
+    .describe(
+      'How long stored records stay in the WAL before the checkpoint passes them (default 0 for duckdb, 60000 for a TSDB that acknowledges before fsync)',
+    ),
+  ...TimeSeriesEnv.shape,
   API_MAX_TOP: z.coerce
     .number()
     .int()
@@ -101,9 +119,9 @@ export function envExample(): string {
     '# UrbanTwin platform settings (npm start). Copy to .env and edit; every line is optional.',
     '',
   ]
+  const defaults: Record<string, unknown> = Env.parse({})
   for (const [name, schema] of Object.entries(Env.shape)) {
-    const fallback = (schema as z.ZodDefault).def.defaultValue
-    lines.push(`# ${schema.description ?? ''}`, `${name}=${String(fallback)}`, '')
+    lines.push(`# ${schema.description ?? ''}`, `${name}=${String(defaults[name])}`, '')
   }
   return lines.join('\n')
 }

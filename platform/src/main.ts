@@ -15,6 +15,9 @@ const log = pino({
   },
 })
 
+/** Lifecycle lines (ready, stopping, stopped) are always written: scripts and tests wait for them. */
+const lifecycle = log.child({}, { level: 'info' })
+
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
 
 const started = Date.now()
@@ -28,7 +31,7 @@ if (platform.firstStart) {
       `It is shown only this once; the operator API key is in ${config.DATA_DIR}/initial-credentials.txt.\n\n`,
   )
 }
-log.info(
+lifecycle.info(
   {
     httpPort: platform.httpPort,
     mqttPort: platform.mqttPort,
@@ -46,9 +49,9 @@ let stopping = false
 async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
-  log.info({ signal }, 'platform stopping')
+  lifecycle.info({ signal }, 'platform stopping')
   await platform.stop()
-  log.info({}, 'platform stopped')
+  lifecycle.info({}, 'platform stopped')
   process.exit(0)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -10,7 +10,7 @@ import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { createIngest, createWalConsumer } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
-import { openDuckDbStore, openWal } from '@urbantwin/store'
+import { openStore, openWal, timeSeriesOptions } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
@@ -48,7 +48,10 @@ function close(server: HttpServer | TcpServer): Promise<void> {
 export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
   const dataDir = resolve(config.DATA_DIR)
   const { secrets, firstStart } = await loadOrCreateSecrets(dataDir, hashPassword)
-  const store = await openDuckDbStore({ path: join(dataDir, 'urbantwin.duckdb') })
+  const store = await openStore({
+    path: join(dataDir, 'urbantwin.duckdb'),
+    timeSeries: timeSeriesOptions(config),
+  })
   const stops: Array<() => Promise<void>> = [() => store.close()]
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) {
@@ -68,7 +71,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       maxBytes: config.WAL_MAX_BYTES,
       segmentBytes: config.WAL_SEGMENT_BYTES,
       groupCommitMs: config.WAL_GROUP_COMMIT_MS,
+      fsync: config.WAL_FSYNC,
     })
+    if (!config.WAL_FSYNC)
+      log.warn({}, 'WAL_FSYNC=false: acknowledged readings can be lost in a crash (benchmarks only)')
     stops.push(() => wal.close())
     const observations = new EventEmitter()
     const ingest = createIngest({
@@ -120,6 +126,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         wal: wal.stats(),
         consumer: consumer.stats(),
         mqttClients: broker.aedes.connectedClients,
+        timeSeries: { backend: config.TS_BACKEND, reachable: consumer.stats().storeDownSince === null },
       }),
       extra: (a) => {
         const dir = viewerDir()

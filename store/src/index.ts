@@ -12,3 +12,4 @@ export type {
 } from './ports.ts'
 export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.ts'
 export * from './wal/index.ts'
+export * from './timeseries/index.ts'

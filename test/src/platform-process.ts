@@ -84,7 +84,14 @@ export async function startPlatformProcess(opts: {
       check()
     })
 
-  const ready = await waitForLog((l) => l.msg === 'platform ready', 'platform ready', opts.readyTimeoutMs)
+  const ready = await waitForLog(
+    (l) => l.msg === 'platform ready',
+    'platform ready',
+    opts.readyTimeoutMs,
+  ).catch((err: unknown) => {
+    if (!hasExited) child.kill('SIGKILL') // never leave a half-started platform behind
+    throw err
+  })
   const httpPort = Number(ready.httpPort)
   return {
     child,

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
+import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBValue } from '@duckdb/node-api'
 import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
 import type { DeviceProvision, DeviceRecord, LatestOfKind, Store } from '../ports.ts'
 import { MIGRATIONS, SCHEMA } from './schema.ts'
@@ -18,9 +18,6 @@ export type DuckDbStoreOptions = {
   /** Database file; `:memory:` for a throw-away store. */
   path: string
 }
-
-/** Observations per INSERT statement (parameters per statement stay well below DuckDB's limits). */
-const INSERT_CHUNK = 500
 
 const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phenomenon_ms,
   epoch_ms(result_time) AS result_ms, result_number, result_json, result_quality`
@@ -52,6 +49,10 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       if (!has) await sql.run(m.ddl)
     }
     await sql.run('CHECKPOINT')
+    await sql.run(
+      `CREATE TEMP TABLE IF NOT EXISTS observations_staging (datastream_id INTEGER, phenomenon_time TIMESTAMPTZ,
+        result_time TIMESTAMPTZ, result_number DOUBLE, result_json VARCHAR, result_quality VARCHAR)`,
+    )
   })
   let closed = false
 
@@ -222,24 +223,31 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
 
     appendObservations: (obs: readonly NewObservation[]) =>
       conn.transaction(async (sql) => {
-        let inserted = 0
-        for (let i = 0; i < obs.length; i += INSERT_CHUNK) {
-          const chunk = obs.slice(i, i + INSERT_CHUNK)
-          const values = chunk.map(() => '(?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?)').join(', ')
-          const params = chunk.flatMap((o): DuckDBValue[] => [
-            o.datastreamId,
-            o.phenomenonTime,
-            o.resultTime,
-            typeof o.result === 'number' ? o.result : null,
-            typeof o.result === 'number' ? null : JSON.stringify(o.result),
-            o.resultQuality ?? null,
-          ])
-          inserted += await sql.run(
-            `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
-             VALUES ${values}`,
-            params,
-          )
+        if (obs.length === 0) return { inserted: 0 }
+        // Bulk path: DuckDB's appender fills a staging table, one INSERT … SELECT moves what is new
+        // (parameter-bound multi-row VALUES managed ~3,000 rows/s; this is the same work in bulk).
+        const appender = await conn.conn.createAppender('observations_staging', 'main', 'temp')
+        for (const o of obs) {
+          appender.appendInteger(o.datastreamId)
+          appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(o.phenomenonTime)) * 1000n))
+          appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(o.resultTime)) * 1000n))
+          if (typeof o.result === 'number') {
+            appender.appendDouble(o.result)
+            appender.appendNull()
+          } else {
+            appender.appendNull()
+            appender.appendVarchar(JSON.stringify(o.result))
+          }
+          if (o.resultQuality) appender.appendVarchar(o.resultQuality)
+          else appender.appendNull()
+          appender.endRow()
         }
+        appender.closeSync()
+        const inserted = await sql.run(
+          `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
+           SELECT DISTINCT ON (datastream_id, phenomenon_time) * FROM temp.observations_staging`,
+        )
+        await sql.run('DELETE FROM temp.observations_staging')
         return { inserted }
       }),
 

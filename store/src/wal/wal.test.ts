@@ -121,6 +121,21 @@ describe('write-ahead log on disk', () => {
     expect((await w.read(90, 100)).map((r) => r.seq)).toEqual([91, 92, 93, 94, 95, 96, 97, 98, 99, 100])
   })
 
+  it('keeps reading across segments while a consumer commits as it goes', async () => {
+    const w = await open(dir(), { segmentBytes: 1_500 })
+    for (let i = 0; i < 200; i++) await w.append(msg(i))
+    const seen: number[] = []
+    for (;;) {
+      // small batches that end exactly at segment ends, committed after each read, like ingest
+      const batch = await w.read(w.checkpoint(), 7)
+      if (batch.length === 0) break
+      seen.push(...batch.map((r) => r.seq))
+      await w.commit(batch.at(-1)!.seq)
+    }
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+    expect(w.stats().segments).toBe(1)
+  })
+
   it('refuses appends when its disk bound is reached, and accepts again once ingest caught up', async () => {
     const w = await open(dir(), { segmentBytes: 1_000, maxBytes: 5_000 })
     let refused: unknown = null

@@ -1,0 +1,219 @@
+/**
+ * `npm run bench:ingest`: MQTT QoS 1 → WAL → ingest → store, end to end through `npm start`'s process,
+ * against a direct bulk write of the same observations into the same store (the peer), with and
+ * without the WAL's fsync, plus publish → queryable latency at half the sustained rate.
+ * Loopback only; bounded counts; every process it starts is stopped by PID.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import mqtt from 'mqtt'
+import { clothingContainer } from '@urbantwin/devices'
+import { openDuckDbStore } from '@urbantwin/store'
+import { sampleProvision } from '@urbantwin/store/testing'
+import { runLoad } from '@urbantwin/simulators'
+import {
+  GATEWAY_USER,
+  health,
+  registerContainer,
+  secretsOf,
+  startPlatformProcess,
+  tempDataDir,
+} from '@urbantwin/test'
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '50000' },
+    publishers: { type: 'string', default: '1000' },
+  },
+})
+const MESSAGES = Math.min(500_000, Number(values.messages))
+const PUBLISHERS = Math.min(5000, Number(values.publishers))
+const OBS_PER_MESSAGE = 6 // distance, fillingLevel, temperature, batteryLevel, tiltAngle, status
+const BASE = Date.UTC(2026, 9, 1)
+const QUIET = { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0', LOG_LEVEL: 'error' }
+
+/** ~200 B native container reading; the time makes every message of a device a distinct observation. */
+const payload = (_device: string, seq: number) =>
+  JSON.stringify({
+    time: new Date(BASE + seq * 60_000).toISOString(),
+    distanceMm: 400 + (seq % 1400),
+    temperature: 9.5,
+    batteryLevel: 0.873,
+    tiltAngle: 2,
+    status: 'ok',
+  })
+const deviceId = (i: number) => `bench-${String(i).padStart(5, '0')}`
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!
+
+async function endToEnd(fsync: boolean) {
+  const tmp = tempDataDir()
+  const p = await startPlatformProcess({ dataDir: tmp.dir, env: { ...QUIET, WAL_FSYNC: String(fsync) } })
+  try {
+    for (let i = 0; i < PUBLISHERS; i += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, PUBLISHERS - i) }, (_, k) => registerContainer(p, deviceId(i + k))),
+      )
+    }
+    const password = secretsOf(p).simulatorPassword
+    const before = (await health(p)).ingest.stored
+    const t0 = performance.now()
+    const report = await runLoad({
+      url: `mqtt://127.0.0.1:${p.mqttPort}`,
+      devices: PUBLISHERS,
+      connections: PUBLISHERS,
+      qos: 1,
+      messages: MESSAGES,
+      rate: 0,
+      username: GATEWAY_USER,
+      password,
+      deviceId,
+      topic: (d) => `urbantwin/v1/devices/${d}/up`,
+      payload,
+    })
+    const acked = performance.now()
+    for (;;) {
+      const h = await health(p)
+      if (h.ingest.stored - before >= report.acked * OBS_PER_MESSAGE && h.wal.backlog === 0) break
+      if (performance.now() - acked > 120_000)
+        throw new Error(`not stored after 120 s: ${JSON.stringify(h.ingest)}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const stored = performance.now()
+    const rate = report.acked / ((stored - t0) / 1000)
+    const latency = await probeLatency(p, password, rate / 2)
+    return {
+      rate,
+      ackRate: report.acked / ((acked - t0) / 1000),
+      acked: report.acked,
+      errors: report.errors,
+      latency,
+    }
+  } finally {
+    await p.stop()
+    tmp.remove()
+  }
+}
+
+/** Background load at `rate` msgs/s; meanwhile probes time publish → visible in the SensorThings API. */
+async function probeLatency(
+  p: Awaited<ReturnType<typeof startPlatformProcess>>,
+  password: string,
+  rate: number,
+) {
+  const probe = await registerContainer(p, 'bench-probe')
+  const background = runLoad({
+    url: `mqtt://127.0.0.1:${p.mqttPort}`,
+    devices: PUBLISHERS,
+    connections: Math.min(PUBLISHERS, 200),
+    qos: 1,
+    rate,
+    durationMs: 15_000,
+    username: GATEWAY_USER,
+    password,
+    deviceId,
+    topic: (d) => `urbantwin/v1/devices/${d}/up`,
+    payload: (d, seq) => payload(d, seq + 10_000_000),
+  })
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${p.mqttPort}`, {
+    username: GATEWAY_USER,
+    password,
+    reconnectPeriod: 0,
+  })
+  const samples: number[] = []
+  const fill = probe.datastreams.fillingLevel!
+  for (let i = 1; i <= 40; i++) {
+    const time = new Date(BASE + i * 60_000).toISOString()
+    const t0 = performance.now()
+    await c.publishAsync('urbantwin/v1/devices/bench-probe/up', JSON.stringify({ time, fillingLevel: 0.5 }), {
+      qos: 1,
+    })
+    for (;;) {
+      const body = (await (
+        await fetch(`${p.base}/v1.1/Datastreams(${fill})/Observations?$top=1`)
+      ).json()) as { value: { phenomenonTime: string }[] }
+      if (body.value[0]?.phenomenonTime === time) break
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    samples.push(performance.now() - t0)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  await c.endAsync()
+  await background
+  return { p50: pct(samples, 0.5), p99: pct(samples, 0.99), max: Math.max(...samples) }
+}
+
+/** The peer: the same observations written straight into a DuckDB file in batches of 500 messages. */
+async function directWrite() {
+  const dir = mkdtempSync(join(tmpdir(), 'ut-bench-direct-'))
+  const store = await openDuckDbStore({ path: join(dir, 'direct.duckdb') })
+  try {
+    const streams: number[][] = []
+    for (let i = 0; i < PUBLISHERS; i++) {
+      const d = await store.provisionDevice({
+        ...sampleProvision(deviceId(i)),
+        datastreams: clothingContainer.datastreams,
+      })
+      streams.push(
+        ['distance', 'fillingLevel', 'temperature', 'batteryLevel', 'tiltAngle'].map(
+          (k) => d.datastreams[k]!,
+        ),
+      )
+    }
+    const t0 = performance.now()
+    for (let m = 0; m < MESSAGES; m += 500) {
+      const batch = []
+      for (let k = m; k < Math.min(MESSAGES, m + 500); k++) {
+        const seq = Math.floor(k / PUBLISHERS) + 1
+        const t = new Date(BASE + seq * 60_000).toISOString()
+        for (const ds of streams[k % PUBLISHERS]!)
+          batch.push({ datastreamId: ds, phenomenonTime: t, resultTime: t, result: seq })
+      }
+      await store.appendObservations(batch)
+    }
+    return MESSAGES / ((performance.now() - t0) / 1000)
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const direct = await directWrite()
+const withWal = await endToEnd(true)
+const noFsync = await endToEnd(false)
+const f = (x: number) => Math.round(x).toLocaleString('en-US')
+console.log(
+  `\nIngest, DuckDB backend: ${f(MESSAGES)} QoS 1 messages (~${payload('x', 1).length} B, ${OBS_PER_MESSAGE} observations each) from ${f(PUBLISHERS)} publishers, ${process.platform} ${process.arch}\n`,
+)
+console.log('| path | msgs/s stored & queryable | obs/s | acked msgs/s | × direct write |')
+console.log('|---|---:|---:|---:|---:|')
+console.log(
+  `| peer: direct bulk write into DuckDB (500 msgs per batch) | ${f(direct)} | ${f(direct * OBS_PER_MESSAGE)} | – | 1.00 |`,
+)
+for (const [name, r] of [
+  ['MQTT → WAL (fsync) → ingest → DuckDB', withWal],
+  ['same, WAL without fsync (benchmark only)', noFsync],
+] as const) {
+  console.log(
+    `| ${name} | ${f(r.rate)} | ${f(r.rate * OBS_PER_MESSAGE)} | ${f(r.ackRate)} | ${(r.rate / direct).toFixed(2)} |`,
+  )
+}
+console.log(
+  `\nWAL cost (fsync vs none): ${((1 - withWal.rate / noFsync.rate) * 100).toFixed(0)} % of the end-to-end rate`,
+)
+console.log('\n| publish → queryable at half the sustained rate, 40 probes | p50 ms | p99 ms | max ms |')
+console.log('|---|---:|---:|---:|')
+for (const [name, r] of [
+  ['WAL with fsync', withWal],
+  ['WAL without fsync', noFsync],
+] as const) {
+  console.log(
+    `| ${name} (${f(r.rate / 2)} msgs/s background) | ${r.latency.p50.toFixed(0)} | ${r.latency.p99.toFixed(0)} | ${r.latency.max.toFixed(0)} |`,
+  )
+}
+console.log(
+  `\nerrors: ${withWal.errors + noFsync.errors}; acked ${f(withWal.acked)} and ${f(noFsync.acked)} of ${f(MESSAGES)}`,
+)

@@ -1,0 +1,127 @@
+import type { DuckDBValue } from '@duckdb/node-api'
+import type { Id } from '@urbantwin/model'
+import type { SerialConnection } from '../duckdb/sql.ts'
+import type { AggregateFn, SeriesPoint, TimeSeriesStore } from './port.ts'
+import { TimeSeriesError } from './port.ts'
+import { isoOf, toPoint } from './samples.ts'
+
+const SQL_FN: Record<AggregateFn, string> = {
+  avg: 'avg',
+  min: 'min',
+  max: 'max',
+  sum: 'sum',
+  count: 'count',
+}
+/** Numeric observations only: strings, booleans and JSON share the table but are no series. */
+const NUMERIC = 'result_number IS NOT NULL'
+const CHUNK = 500
+
+function bounds(from?: string, to?: string): { sql: string; params: DuckDBValue[] } {
+  const terms: string[] = []
+  const params: DuckDBValue[] = []
+  if (from !== undefined) {
+    terms.push('phenomenon_time >= ?::TIMESTAMPTZ')
+    params.push(from)
+  }
+  if (to !== undefined) {
+    terms.push('phenomenon_time < ?::TIMESTAMPTZ')
+    params.push(to)
+  }
+  return { sql: terms.map((t) => ` AND ${t}`).join(''), params }
+}
+
+const sampleOf = (r: Record<string, unknown>) => ({
+  ms: Number(r.phenomenon_ms),
+  resultMs: Number(r.result_ms),
+  result: Number(r.result_number),
+})
+
+/**
+ * The embedded adapter: the observations table of the DuckDB store (UNIQUE per Datastream and
+ * phenomenonTime, `INSERT OR IGNORE`). It shares the store's connection; closing the store closes it.
+ */
+export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore {
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work()
+    } catch (err) {
+      throw new TimeSeriesError(`DuckDB: ${err instanceof Error ? err.message : String(err)}`, {
+        retriable: true,
+        cause: err,
+      })
+    }
+  }
+
+  return {
+    write: (points) =>
+      guard(() =>
+        conn.transaction(async (sql) => {
+          for (let i = 0; i < points.length; i += CHUNK) {
+            const chunk = points.slice(i, i + CHUNK)
+            await sql.run(
+              `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number)
+               VALUES ${chunk.map(() => '(?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?)').join(', ')}`,
+              chunk.flatMap((p) => [p.datastreamId, p.phenomenonTime, p.resultTime, p.result]),
+            )
+          }
+        }),
+      ),
+
+    range: (datastreamId, q) =>
+      conn.exclusive(async (sql) => {
+        const b = bounds(q.from, q.to)
+        const where = `FROM observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}`
+        const counted = await sql.one(`SELECT count(*) AS n ${where}`, [datastreamId, ...b.params])
+        const rows = await sql.rows(
+          `SELECT epoch_ms(phenomenon_time) AS phenomenon_ms, epoch_ms(result_time) AS result_ms, result_number
+           ${where} ORDER BY phenomenon_time ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ? OFFSET ?`,
+          [datastreamId, ...b.params, q.limit, q.offset],
+        )
+        return { items: rows.map((r) => toPoint(datastreamId, sampleOf(r))), count: Number(counted?.n ?? 0) }
+      }),
+
+    latest: (datastreamIds) =>
+      conn.exclusive(async (sql) => {
+        const found = new Map<Id, SeriesPoint>()
+        for (let i = 0; i < datastreamIds.length; i += CHUNK) {
+          const ids = datastreamIds.slice(i, i + CHUNK)
+          const rows = await sql.rows(
+            `SELECT datastream_id, epoch_ms(max(phenomenon_time)) AS phenomenon_ms,
+                    epoch_ms(arg_max(result_time, phenomenon_time)) AS result_ms,
+                    arg_max(result_number, phenomenon_time) AS result_number
+             FROM observations WHERE ${NUMERIC} AND datastream_id IN (${ids.map(() => '?').join(', ')})
+             GROUP BY datastream_id`,
+            [...ids],
+          )
+          for (const r of rows)
+            found.set(Number(r.datastream_id), toPoint(Number(r.datastream_id), sampleOf(r)))
+        }
+        return found
+      }),
+
+    aggregate: (datastreamId, q) =>
+      conn.exclusive(async (sql) => {
+        const b = bounds(q.from, q.to)
+        // Epoch-aligned bucket start in integer arithmetic (also right for times before 1970).
+        const start = `(epoch_ms(phenomenon_time) - ((epoch_ms(phenomenon_time) % ?::BIGINT) + ?::BIGINT) % ?::BIGINT)`
+        const rows = await sql.rows(
+          `SELECT ${start} AS bucket, ${SQL_FN[q.fn]}(result_number) AS value
+           FROM observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}
+           GROUP BY bucket ORDER BY bucket`,
+          [q.intervalMs, q.intervalMs, q.intervalMs, datastreamId, ...b.params],
+        )
+        return rows.map((r) => ({ start: isoOf(Number(r.bucket)), value: Number(r.value) }))
+      }),
+
+    ping: async () => {
+      try {
+        await conn.exclusive((sql) => sql.one('SELECT 1 AS one'))
+        return { ok: true }
+      } catch (err) {
+        return { ok: false, reason: `DuckDB: ${err instanceof Error ? err.message : String(err)}` }
+      }
+    },
+
+    close: async () => {},
+  }
+}

@@ -1,0 +1,84 @@
+import type { Id, NewObservation, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
+import type { LatestOfKind, Store } from '../ports.ts'
+import type { SeriesPoint, TimeSeriesStore } from './port.ts'
+import { isoOf, msOf } from './samples.ts'
+import { isSeriesId } from './series-ids.ts'
+import type { SeriesIds } from './series-id-blocks.ts'
+
+/** A plain number without a resultQuality goes to the time-series engine; everything else stays. */
+export function isSeriesObservation(o: NewObservation): o is NewObservation & { result: number } {
+  return typeof o.result === 'number' && o.resultQuality === undefined
+}
+
+const newestFirst = (a: ObservationRecord, b: ObservationRecord) =>
+  msOf(b.phenomenonTime) - msOf(a.phenomenonTime)
+
+/**
+ * A store whose numeric observations live in a time-series engine while the registry store keeps the
+ * SensorThings entities and the observations that are no plain numbers (strings, booleans, JSON, and
+ * numbers flagged with a resultQuality, whose text a TSDB would lose). Reads merge both by
+ * phenomenonTime, newest first; ids of engine-held observations come from `SeriesIds`.
+ */
+export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: SeriesIds): Store {
+  async function records(points: readonly SeriesPoint[]): Promise<ObservationRecord[]> {
+    const keys = points.map((p) => ({ datastreamId: p.datastreamId, ms: msOf(p.phenomenonTime) }))
+    const assigned = await ids.idsOf(keys)
+    return points.map((p, i) => ({ ...p, id: assigned[i]! }))
+  }
+
+  async function observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>> {
+    const held = await registry.observations(datastreamId, { top: page.skip + page.top, skip: 0 })
+    if (held.count === 0) {
+      const r = await ts.range(datastreamId, { limit: page.top, offset: page.skip, order: 'desc' })
+      return { items: await records(r.items), count: r.count }
+    }
+    const r = await ts.range(datastreamId, { limit: page.skip + page.top, offset: 0, order: 'desc' })
+    const merged = [...held.items, ...(await records(r.items))].sort(newestFirst) // stable: registry first on ties
+    return { items: merged.slice(page.skip, page.skip + page.top), count: held.count + r.count }
+  }
+
+  async function observation(id: Id): Promise<ObservationRecord | null> {
+    if (!isSeriesId(id)) return registry.observation(id)
+    const key = await ids.keyOf(id)
+    if (!key) return null
+    const at = { from: isoOf(key.ms), to: isoOf(key.ms + 1) }
+    const r = await ts.range(key.datastreamId, { ...at, limit: 1, offset: 0, order: 'asc' })
+    const point = r.items[0]
+    return point ? { ...point, id } : null
+  }
+
+  async function latestOfKind(kind: string, key: string): Promise<LatestOfKind[]> {
+    const rows = await registry.latestOfKind(kind, key)
+    const streams = rows.flatMap((r) => (r.datastreamId === null ? [] : [r.datastreamId]))
+    const latest = await ts.latest(streams)
+    return rows.map((r) => {
+      const p = r.datastreamId === null ? undefined : latest.get(r.datastreamId)
+      const newer = p && (r.phenomenonTime === null || msOf(p.phenomenonTime) > msOf(r.phenomenonTime))
+      return newer ? { ...r, result: p.result, phenomenonTime: p.phenomenonTime } : r
+    })
+  }
+
+  return {
+    ...registry,
+    async appendObservations(obs) {
+      const points = obs.filter(isSeriesObservation).map((o): SeriesPoint => ({
+        datastreamId: o.datastreamId,
+        phenomenonTime: o.phenomenonTime,
+        resultTime: o.resultTime,
+        result: o.result,
+      }))
+      const rest = obs.filter((o) => !isSeriesObservation(o))
+      if (points.length > 0) await ts.write(points)
+      const kept = rest.length > 0 ? await registry.appendObservations(rest) : { inserted: 0 }
+      // Engines do not tell a replayed point from a new one: every point written counts as inserted.
+      return { inserted: kept.inserted + points.length }
+    },
+    observations,
+    observation,
+    latestOfKind,
+    async close() {
+      await ts.close()
+      await registry.close()
+    },
+  }
+}
