@@ -15,6 +15,8 @@ export type AppDeps = {
   maxTop?: number
   /** Extra handlers mounted before the 404 (e.g. the viewer's static files). */
   extra?: (app: Express) => void
+  /** Prometheus exposition for `GET /metrics` (operator key). */
+  metrics?: () => Promise<{ contentType: string; body: string }>
   /** Health facts reported at /api/health. */
   health?: () => Record<string, unknown>
 }
@@ -36,6 +38,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok', ...deps.health?.() })
   })
+  const metrics = deps.metrics
+  if (metrics) {
+    app.get('/metrics', requireKey(deps.devices.adminKey), async (_req, res) => {
+      const m = await metrics()
+      res.type(m.contentType).send(m.body)
+    })
+  }
   deps.extra?.(app)
   app.use(notFound)
   app.use(errorHandler(deps.log))

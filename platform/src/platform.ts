@@ -15,6 +15,7 @@ import type { Config } from './config.ts'
 import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
 import { viewerDir } from './viewer.ts'
+import { createMetrics } from './metrics.ts'
 
 export type RunningPlatform = {
   httpPort: number
@@ -97,11 +98,19 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       await consumer.stop()
     })
 
+    let mqttClients = () => 0
+    const metrics = createMetrics({
+      ingest: () => ingest.stats(),
+      wal: () => wal.stats(),
+      consumer: () => consumer.stats(),
+      mqttClients: () => mqttClients(),
+    })
     const broker = await createBroker({
       log: log.child({ component: 'broker' }),
       account: (u) => store.mqttAccount(u),
       wal,
     })
+    mqttClients = () => broker.aedes.connectedClients
     stops.push(() => broker.close())
     const tcp = createTcpServer(broker.handle)
     const mqttPort = await listen(tcp, config.MQTT_PORT, config.BIND_HOST)
@@ -121,6 +130,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
           return registered
         },
       },
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
       health: () => ({
         ingest: ingest.stats(),
         wal: wal.stats(),

@@ -184,3 +184,48 @@ describe('quarantine in the DuckDB store', () => {
     }
   })
 })
+
+describe('files made by earlier versions', () => {
+  it('drops the old UNIQUE index on observations and keeps every row and id', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api')
+    const dir = mkdtempSync(join(tmpdir(), 'ut-migrate-'))
+    try {
+      const path = join(dir, 'old.duckdb')
+      const old = await DuckDBInstance.create(path)
+      const c = await old.connect()
+      await c.run(`CREATE SEQUENCE observation_ids START 1`)
+      await c.run(`CREATE TABLE observations (id BIGINT PRIMARY KEY DEFAULT nextval('observation_ids'), datastream_id INTEGER NOT NULL,
+        phenomenon_time TIMESTAMPTZ NOT NULL, result_time TIMESTAMPTZ NOT NULL, result_number DOUBLE, result_json VARCHAR,
+        result_quality VARCHAR, UNIQUE (datastream_id, phenomenon_time))`)
+      await c.run(
+        `INSERT INTO observations (datastream_id, phenomenon_time, result_time, result_number) VALUES (7, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1.5)`,
+      )
+      c.closeSync()
+      old.closeSync()
+      const store = await openDuckDbStore({ path })
+      try {
+        expect((await store.observation(1))?.result).toBe(1.5)
+        const t = '2026-01-01T00:00:00.000Z'
+        expect(
+          await store.appendObservations([{ datastreamId: 7, phenomenonTime: t, resultTime: t, result: 2 }]),
+        ).toEqual({ inserted: 0 })
+        const t2 = '2026-01-01T00:01:00.000Z'
+        expect(
+          await store.appendObservations([
+            { datastreamId: 7, phenomenonTime: t2, resultTime: t2, result: 3 },
+          ]),
+        ).toEqual({ inserted: 1 })
+        expect((await store.observations(7, { top: 5, skip: 0 })).items.map((o) => [o.id, o.result])).toEqual(
+          [
+            [2, 3],
+            [1, 1.5],
+          ],
+        )
+      } finally {
+        await store.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

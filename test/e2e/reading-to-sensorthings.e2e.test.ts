@@ -134,6 +134,13 @@ describe('a city operator runs `npm start` and a container reading reaches the o
       topic: 'urbantwin/v1/devices/e2e-container-1/up',
       reason: expect.stringMatching(/fillingLevel/),
     })
+    // and counted in the operator's Prometheus metrics
+    expect((await fetch(`${platform.base}/metrics`)).status).toBe(401)
+    const metrics = await (
+      await fetch(`${platform.base}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } })
+    ).text()
+    expect(metrics).toMatch(/^urbantwin_quarantine_total\{category="schema"\} 1$/m)
+    expect(metrics).toMatch(/^urbantwin_wal_backlog_records \d+$/m)
     expect((await fetch(`${platform.base}/api/health`)).status).toBe(200)
   })
 

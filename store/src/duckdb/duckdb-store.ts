@@ -1,7 +1,8 @@
-import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBValue } from '@duckdb/node-api'
+import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
 import type { DeviceProvision, DeviceRecord, LatestOfKind, Store } from '../ports.ts'
-import { MIGRATIONS, SCHEMA } from './schema.ts'
+import { DROP_OBSERVATIONS_UNIQUE, MIGRATIONS, SCHEMA } from './schema.ts'
+import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
 import { SerialConnection, json, isoFromMs, parseJson, type Sql } from './sql.ts'
 import {
@@ -41,6 +42,14 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
   const conn = new SerialConnection(await instance.connect())
   await conn.exclusive(async (sql) => {
     for (const ddl of [...SCHEMA, ...QUARANTINE_SCHEMA]) await sql.run(ddl)
+    const unique = await sql.one(
+      `SELECT 1 AS x FROM duckdb_constraints() WHERE table_name = 'observations' AND constraint_type = 'UNIQUE'`,
+    )
+    if (unique) {
+      await sql.run('BEGIN TRANSACTION')
+      for (const ddl of DROP_OBSERVATIONS_UNIQUE) await sql.run(ddl)
+      await sql.run('COMMIT')
+    }
     for (const m of MIGRATIONS) {
       const has = await sql.one(
         'SELECT 1 AS x FROM information_schema.columns WHERE table_name = ? AND column_name = ?',
@@ -49,10 +58,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       if (!has) await sql.run(m.ddl)
     }
     await sql.run('CHECKPOINT')
-    await sql.run(
-      `CREATE TEMP TABLE IF NOT EXISTS observations_staging (datastream_id INTEGER, phenomenon_time TIMESTAMPTZ,
-        result_time TIMESTAMPTZ, result_number DOUBLE, result_json VARCHAR, result_quality VARCHAR)`,
-    )
+    await sql.run(STAGING_TABLE)
   })
   let closed = false
 
@@ -222,34 +228,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       }),
 
     appendObservations: (obs: readonly NewObservation[]) =>
-      conn.transaction(async (sql) => {
-        if (obs.length === 0) return { inserted: 0 }
-        // Bulk path: DuckDB's appender fills a staging table, one INSERT … SELECT moves what is new
-        // (parameter-bound multi-row VALUES managed ~3,000 rows/s; this is the same work in bulk).
-        const appender = await conn.conn.createAppender('observations_staging', 'main', 'temp')
-        for (const o of obs) {
-          appender.appendInteger(o.datastreamId)
-          appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(o.phenomenonTime)) * 1000n))
-          appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(o.resultTime)) * 1000n))
-          if (typeof o.result === 'number') {
-            appender.appendDouble(o.result)
-            appender.appendNull()
-          } else {
-            appender.appendNull()
-            appender.appendVarchar(JSON.stringify(o.result))
-          }
-          if (o.resultQuality) appender.appendVarchar(o.resultQuality)
-          else appender.appendNull()
-          appender.endRow()
-        }
-        appender.closeSync()
-        const inserted = await sql.run(
-          `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
-           SELECT DISTINCT ON (datastream_id, phenomenon_time) * FROM temp.observations_staging`,
-        )
-        await sql.run('DELETE FROM temp.observations_staging')
-        return { inserted }
-      }),
+      conn.transaction(async (sql) => ({ inserted: await insertObservations(conn.conn, sql, obs) })),
 
     observations: (datastreamId, p) =>
       conn.exclusive((sql) =>

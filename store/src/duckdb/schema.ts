@@ -64,8 +64,7 @@ export const SCHEMA = [
     result_time TIMESTAMPTZ NOT NULL,
     result_number DOUBLE,
     result_json VARCHAR,
-    result_quality VARCHAR,
-    UNIQUE (datastream_id, phenomenon_time)
+    result_quality VARCHAR
   )`,
   `CREATE TABLE IF NOT EXISTS mqtt_accounts (
     username VARCHAR PRIMARY KEY,
@@ -74,6 +73,27 @@ export const SCHEMA = [
     device_id VARCHAR
   )`,
 ] as const
+
+/**
+ * Observations are unique per (datastream, phenomenonTime), enforced by the writer's anti-join, not by a
+ * UNIQUE index: DuckDB's ART index on that pair made every batch insert slower as the table grew
+ * (3,000 rows: 24 ms empty → 1.4 s at 180,000 rows), the anti-join stays flat (~20 ms).
+ * Files made before dropped the index this way (DuckDB cannot drop a constraint in place).
+ */
+export const DROP_OBSERVATIONS_UNIQUE = [
+  `CREATE TABLE observations_new (
+    id BIGINT PRIMARY KEY DEFAULT nextval('observation_ids'),
+    datastream_id INTEGER NOT NULL,
+    phenomenon_time TIMESTAMPTZ NOT NULL,
+    result_time TIMESTAMPTZ NOT NULL,
+    result_number DOUBLE,
+    result_json VARCHAR,
+    result_quality VARCHAR
+  )`,
+  `INSERT INTO observations_new SELECT id, datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM observations`,
+  `DROP TABLE observations`,
+  `ALTER TABLE observations_new RENAME TO observations`,
+]
 
 /** Columns added after a table first shipped: added with ALTER, then checkpointed (see above). */
 export const MIGRATIONS: ReadonlyArray<{ table: string; column: string; ddl: string }> = [

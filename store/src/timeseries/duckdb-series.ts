@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api'
 import type { Id } from '@urbantwin/model'
 import type { SerialConnection } from '../duckdb/sql.ts'
+import { insertObservations } from '../duckdb/insert-observations.ts'
 import type { AggregateFn, SeriesPoint, TimeSeriesStore } from './port.ts'
 import { TimeSeriesError } from './port.ts'
 import { isoOf, toPoint } from './samples.ts'
@@ -37,8 +38,8 @@ const sampleOf = (r: Record<string, unknown>) => ({
 })
 
 /**
- * The embedded adapter: the observations table of the DuckDB store (UNIQUE per Datastream and
- * phenomenonTime, `INSERT OR IGNORE`). It shares the store's connection; closing the store closes it.
+ * The embedded adapter: the observations table of the DuckDB store (one row per Datastream and
+ * phenomenonTime, see insertObservations). It shares the store's connection; closing the store closes it.
  */
 export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore {
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -56,14 +57,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
     write: (points) =>
       guard(() =>
         conn.transaction(async (sql) => {
-          for (let i = 0; i < points.length; i += CHUNK) {
-            const chunk = points.slice(i, i + CHUNK)
-            await sql.run(
-              `INSERT OR IGNORE INTO observations (datastream_id, phenomenon_time, result_time, result_number)
-               VALUES ${chunk.map(() => '(?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?)').join(', ')}`,
-              chunk.flatMap((p) => [p.datastreamId, p.phenomenonTime, p.resultTime, p.result]),
-            )
-          }
+          await insertObservations(conn.conn, sql, points)
         }),
       ),
 

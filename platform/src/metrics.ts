@@ -1,0 +1,61 @@
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { ConsumerStats, IngestStats } from '@urbantwin/ingest'
+import type { WalStats } from '@urbantwin/store'
+
+export type MetricSources = {
+  ingest: () => IngestStats
+  wal: () => WalStats
+  consumer: () => ConsumerStats
+  mqttClients: () => number
+}
+
+/**
+ * Prometheus metrics (prom-client), read from the live counters at each scrape: messages in,
+ * observations stored, quarantine by category, WAL backlog and disk use, store outages.
+ */
+export function createMetrics(src: MetricSources): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'urbantwin_process_' })
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        collect(this)
+      },
+    })
+  gauge('urbantwin_ingest_messages_total', 'Uplinks handled from the WAL', [], (g) =>
+    g.set(src.ingest().received),
+  )
+  gauge('urbantwin_ingest_accepted_total', 'Uplinks that became observations', [], (g) =>
+    g.set(src.ingest().accepted),
+  )
+  gauge('urbantwin_observations_stored_total', 'Observations written (replays excluded)', [], (g) =>
+    g.set(src.ingest().stored),
+  )
+  gauge('urbantwin_observations_duplicate_total', 'Observations skipped as already stored', [], (g) =>
+    g.set(src.ingest().duplicates),
+  )
+  gauge('urbantwin_quarantine_total', 'Uplinks quarantined, by category', ['category'], (g) => {
+    g.reset()
+    for (const [category, n] of Object.entries(src.ingest().byCategory)) g.set({ category }, n)
+  })
+  gauge('urbantwin_store_failures_total', 'Failed store writes (retried from the WAL)', [], (g) =>
+    g.set(src.ingest().storeFailures),
+  )
+  gauge('urbantwin_store_down', '1 while the store refuses writes', [], (g) =>
+    g.set(src.consumer().storeDownSince ? 1 : 0),
+  )
+  gauge('urbantwin_wal_backlog_records', 'WAL records not yet checkpointed', [], (g) =>
+    g.set(src.wal().backlog),
+  )
+  gauge('urbantwin_wal_bytes', 'Disk used by WAL segments', [], (g) => g.set(src.wal().bytes))
+  gauge('urbantwin_wal_max_bytes', 'WAL disk bound (publishes refused at it)', [], (g) =>
+    g.set(src.wal().maxBytes),
+  )
+  gauge('urbantwin_wal_fsyncs_total', 'WAL group commits', [], (g) => g.set(src.wal().fsyncs))
+  gauge('urbantwin_mqtt_clients', 'Connected MQTT clients', [], (g) => g.set(src.mqttClients()))
+  return registry
+}

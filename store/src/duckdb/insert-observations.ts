@@ -1,0 +1,55 @@
+import { DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api'
+import type { NewObservation } from '@urbantwin/model'
+import type { Sql } from './sql.ts'
+
+/** Session-local staging table the appender fills (created once per connection). */
+export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS observations_staging (ord INTEGER, datastream_id INTEGER,
+  phenomenon_time TIMESTAMPTZ, result_time TIMESTAMPTZ, result_number DOUBLE, result_json VARCHAR, result_quality VARCHAR)`
+
+const micros = (iso: string) => new DuckDBTimestampTZValue(BigInt(Date.parse(iso)) * 1000n)
+
+/**
+ * Bulk insert, once per (datastream, phenomenonTime): DuckDB's appender fills the staging table, one
+ * INSERT … SELECT moves the first row of each key that is not stored yet, in input order (ids follow it). Call inside a transaction
+ * on the connection `conn` that `sql` uses. Returns the number of new rows.
+ */
+export async function insertObservations(
+  conn: DuckDBConnection,
+  sql: Sql,
+  obs: readonly NewObservation[],
+): Promise<number> {
+  if (obs.length === 0) return 0
+  const appender = await conn.createAppender('observations_staging', 'main', 'temp')
+  for (const [ord, o] of obs.entries()) {
+    appender.appendInteger(ord)
+    appender.appendInteger(o.datastreamId)
+    appender.appendTimestampTZ(micros(o.phenomenonTime))
+    appender.appendTimestampTZ(micros(o.resultTime))
+    if (typeof o.result === 'number') {
+      appender.appendDouble(o.result)
+      appender.appendNull()
+    } else {
+      appender.appendNull()
+      appender.appendVarchar(JSON.stringify(o.result))
+    }
+    if (o.resultQuality) appender.appendVarchar(o.resultQuality)
+    else appender.appendNull()
+    appender.endRow()
+  }
+  appender.closeSync()
+  // the time range lets DuckDB skip row groups by their min/max
+  const inserted = await sql.run(
+    `INSERT INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
+     SELECT datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM (
+       SELECT DISTINCT ON (s.datastream_id, s.phenomenon_time) s.* FROM temp.observations_staging s
+       WHERE NOT EXISTS (
+         SELECT 1 FROM observations o
+         WHERE o.datastream_id = s.datastream_id AND o.phenomenon_time = s.phenomenon_time
+           AND o.phenomenon_time BETWEEN (SELECT min(phenomenon_time) FROM temp.observations_staging)
+                                     AND (SELECT max(phenomenon_time) FROM temp.observations_staging))
+       ORDER BY s.datastream_id, s.phenomenon_time, s.ord
+     ) ORDER BY ord`,
+  )
+  await sql.run('DELETE FROM temp.observations_staging')
+  return inserted
+}
