@@ -49,9 +49,10 @@ function close(server: HttpServer | TcpServer): Promise<void> {
 export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
   const dataDir = resolve(config.DATA_DIR)
   const { secrets, firstStart } = await loadOrCreateSecrets(dataDir, hashPassword)
+  const timeSeries = timeSeriesOptions(config)
   const store = await openStore({
     path: join(dataDir, 'urbantwin.duckdb'),
-    timeSeries: timeSeriesOptions(config),
+    timeSeries,
   })
   const stops: Array<() => Promise<void>> = [() => store.close()]
   const stopAll = async () => {
@@ -90,6 +91,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       wal,
       handle: ingest.handle,
       log: log.child({ component: 'ingest' }),
+      // DuckDB is checkpointed before it confirms; a TSDB may lose what it acknowledged if it is killed
+      commitLagMs: config.WAL_COMMIT_LAG_MS ?? (timeSeries.backend === 'duckdb' ? 0 : 60_000),
     })
     consumer.start()
     stops.push(async () => {

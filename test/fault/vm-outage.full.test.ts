@@ -76,6 +76,7 @@ describe('VictoriaMetrics killed for 60 s while devices publish: nothing lost, n
     const { port, dir } = vm
     await vm.stop('SIGKILL') // no chance to flush what it acknowledged
     const downAt = Date.now()
+    const seqAtKill = seq
     await eventually(
       async () =>
         ((await health(platform!)) as unknown as { consumer: { storeDownSince: string | null } }).consumer
@@ -87,6 +88,7 @@ describe('VictoriaMetrics killed for 60 s while devices publish: nothing lost, n
     )
     await new Promise((r) => setTimeout(r, OUTAGE_MS - (Date.now() - downAt)))
     const backlogDuringOutage = (await health(platform)).wal.backlog
+    const seqAtRestart = seq
     vm = await startVictoriaMetrics({ dir, port })
     publishing = false
     await load
@@ -108,25 +110,29 @@ describe('VictoriaMetrics killed for 60 s while devices publish: nothing lost, n
     const drainedMs = Date.now() - upAt
     await forceFlush(vm.url)
     for (let d = 0; d < DEVICES; d++) {
-      const times = await eventually(
-        async () => {
-          const body = (await (
-            await fetch(
-              `${platform!.base}/v1.1/Datastreams(${streams[d]})/Observations?$top=20000&$count=true`,
-            )
-          ).json()) as {
-            value: { phenomenonTime: string }[]
-          }
-          return body.value.length >= acked[d]! ? body.value.map((o) => o.phenomenonTime) : undefined
-        },
-        `all readings of vm-${d}`,
-        30_000,
-      )
-      expect(new Set(times).size).toBe(times.length) // nothing duplicated
-      expect(times.length).toBe(acked[d]) // nothing lost, nothing extra
+      const read = async () => {
+        const body = (await (
+          await fetch(`${platform!.base}/v1.1/Datastreams(${streams[d]})/Observations?$top=20000`)
+        ).json()) as { value: { phenomenonTime: string }[] }
+        return body.value.map((o) => o.phenomenonTime)
+      }
+      // wait until all are there or the count stops moving for 5 s, then say exactly what is missing
+      let times = await read()
+      for (let still = Date.now(); times.length < acked[d]! && Date.now() - still < 5000;) {
+        await new Promise((r) => setTimeout(r, 200))
+        const next = await read()
+        if (next.length !== times.length) still = Date.now()
+        times = next
+      }
       const have = new Set(times)
       const missing = Array.from({ length: acked[d]! }, (_, i) => timeOf(i + 1)).filter((t) => !have.has(t))
+      if (missing.length)
+        console.info(
+          `vm-${d} missing ${missing.length}: ${missing[0]} … ${missing.at(-1)}; seq at kill ${seqAtKill} (${timeOf(seqAtKill)}), at restart ${seqAtRestart} (${timeOf(seqAtRestart)})`,
+        )
       expect(missing).toEqual([])
+      expect(new Set(times).size).toBe(times.length) // nothing duplicated
+      expect(times.length).toBe(acked[d]) // nothing lost, nothing extra
     }
     expect(backlogDuringOutage).toBeGreaterThan(1000)
     console.info(

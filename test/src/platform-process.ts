@@ -112,7 +112,7 @@ export async function startPlatformProcess(opts: {
 /** Polls `probe` until it returns a value, without fixed sleeps in the tests themselves. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,
-  what: string,
+  what: string | (() => string),
   ms = 30_000,
 ): Promise<T> {
   const end = Date.now() + ms
@@ -124,7 +124,10 @@ export async function eventually<T>(
     } catch (err) {
       last = err
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${String(last)}` : ''}`,
+      )
     await new Promise((r) => setTimeout(r, 100))
   }
 }
