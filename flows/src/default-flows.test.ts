@@ -32,29 +32,47 @@ describe('installDefaultFlows', () => {
 })
 
 describe('the shipped flow', () => {
-  it('wires observation in → switch ≥ 80 → change → debug on the "Container alerts" tab', async () => {
+  it('wires observation in → ≥ 80? → full/not full → on change per container → became full → change → debug', async () => {
     const nodes = JSON.parse(await readFile(defaultFlowsFile, 'utf8')) as FlowNode[]
-    const byType = (type: string): FlowNode => {
-      const found = nodes.filter((n) => n.type === type)
-      expect(found).toHaveLength(1)
-      return found[0]!
+    const byId = new Map(nodes.map((n) => [n.id, n]))
+    const byType = (type: string): FlowNode[] => nodes.filter((n) => n.type === type)
+    const one = (type: string): FlowNode => {
+      expect(byType(type)).toHaveLength(1)
+      return byType(type)[0]!
     }
-    const tab = byType('tab')
-    const source = byType('urbantwin-observation-in')
-    const gate = byType('switch')
-    const build = byType('change')
-    const sink = byType('debug')
-
+    const next = (n: FlowNode, output = 0): FlowNode => byId.get(n.wires![output]![0]!)!
+    const tab = one('tab')
+    const source = one('urbantwin-observation-in')
     expect(tab.label).toBe('Container alerts')
     expect(nodes.filter((n) => n.type !== 'tab').every((n) => n.z === tab.id)).toBe(true)
-    expect(source).toMatchObject({ kind: 'clothing-container', key: 'fillingLevel', wires: [[gate.id]] })
+    expect(source).toMatchObject({ kind: 'clothing-container', key: 'fillingLevel' })
+
+    const gate = next(source)
     expect(gate).toMatchObject({
+      type: 'switch',
       property: 'payload',
-      rules: [{ t: 'gte', v: '80', vt: 'num' }],
-      wires: [[build.id]],
+      rules: [{ t: 'gte', v: '80', vt: 'num' }, { t: 'else' }],
+      checkall: 'false',
+      outputs: 2,
     })
-    expect(build).toMatchObject({ rules: [{ t: 'set', p: 'payload', tot: 'jsonata' }], wires: [[sink.id]] })
+    const full = next(gate, 0)
+    const notFull = next(gate, 1)
+    expect(full).toMatchObject({ type: 'change', rules: [{ t: 'set', p: 'full', to: 'true', tot: 'bool' }] })
+    expect(notFull).toMatchObject({
+      type: 'change',
+      rules: [{ t: 'set', p: 'full', to: 'false', tot: 'bool' }],
+    })
+    const edge = next(full)
+    expect(next(notFull)).toBe(edge)
+    // per msg.topic (urbantwin/<deviceId>/fillingLevel): each container has its own state
+    expect(edge).toMatchObject({ type: 'rbe', func: 'rbe', property: 'full', septopics: true, topi: 'topic' })
+    const crossed = next(edge)
+    expect(crossed).toMatchObject({ type: 'switch', property: 'full', rules: [{ t: 'true' }] })
+    const build = next(crossed)
+    expect(build).toMatchObject({ type: 'change', rules: [{ t: 'set', p: 'payload', tot: 'jsonata' }] })
+    const sink = next(build)
     expect(sink).toMatchObject({
+      type: 'debug',
       name: 'Container above 80 %',
       tosidebar: true,
       console: true,

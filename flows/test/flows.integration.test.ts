@@ -182,25 +182,43 @@ describe('Node-RED embedded in the platform server', () => {
     })
   })
 
-  it('alerts on a container at 91 %, not on one at 40 %', async () => {
+  it('alerts once when a container crosses 80 %, again only after it was emptied', async () => {
     const alerts = () =>
-      entries.filter(
-        (e) =>
-          e.msg === 'flow node log' &&
-          (e.node as { name?: string } | undefined)?.name === 'Container above 80 %',
-      )
+      entries
+        .filter(
+          (e) =>
+            e.msg === 'flow node log' &&
+            (e.node as { name?: string } | undefined)?.name === 'Container above 80 %',
+        )
+        .map((e) => String(e.text))
     expect(feed.listenerCount('observation')).toBe(1)
-    feed.emit('observation', fillLevel('container-at-40', 40))
-    feed.emit('observation', fillLevel('container-at-91', 91))
-    // Messages keep their order through the flow: once 91 is logged, 40 would have been too.
-    await vi.waitFor(() =>
-      expect(alerts().map((e) => e.text)).toEqual([expect.stringContaining('container-at-91')]),
-    )
-    expect(alerts()[0]).toMatchObject({
+    for (const [device, level] of [
+      ['container-a', 40],
+      ['container-a', 91], // crosses: alert
+      ['container-b', 85], // first seen full: alert
+      ['container-a', 95], // still full: quiet
+      ['container-b', 99],
+      ['container-a', 10], // emptied: re-armed
+      ['container-a', 82], // crosses again: alert
+      ['container-c', 79.9],
+    ] as const)
+      feed.emit('observation', fillLevel(device, level))
+    // Messages keep their order through the flow: once the last alert is logged, earlier ones are too.
+    await vi.waitFor(() => expect(alerts()).toHaveLength(3))
+    expect(alerts()).toEqual([
+      expect.stringMatching(/container-a.*fillLevel: 91/s),
+      expect.stringMatching(/container-b.*fillLevel: 85/s),
+      expect.stringMatching(/container-a.*fillLevel: 82/s),
+    ])
+    expect(
+      entries.find((e) => e.msg === 'flow node log' && String(e.text).includes('fillLevel: 91')),
+    ).toMatchObject({
       level: 'info',
       component: 'flows',
-      text: expect.stringContaining('fillLevel: 91'),
     })
+    // nothing more trickles in for the readings that stayed full
+    await new Promise((r) => setTimeout(r, 200))
+    expect(alerts()).toHaveLength(3)
   })
 
   it('accepts the editor websocket on /flows/comms and leaves /mqtt to its owner', async () => {
