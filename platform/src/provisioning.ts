@@ -1,5 +1,5 @@
 import type { RegisteredDevice } from '@urbantwin/api'
-import { generateSecret, hashSecret } from '@urbantwin/broker'
+import { generateSecret, hashToken } from '@urbantwin/broker'
 import type { DeviceKind } from '@urbantwin/devices'
 import { uplinkTopic } from '@urbantwin/model'
 import type { DeviceRecord, Store } from '@urbantwin/store'
@@ -47,7 +47,7 @@ export async function registerDevice(
   const token = generateSecret()
   await store.putMqttAccount({
     username: d.deviceId,
-    passwordHash: await hashSecret(token),
+    passwordHash: hashToken(token),
     role: 'device',
     deviceId: d.deviceId,
   })
