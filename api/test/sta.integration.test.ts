@@ -85,7 +85,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
   it('lists in the service root only entity sets it serves, each resolvable', async () => {
     const root = await get('/v1.1')
     const sets = root.body.value as { name: string; url: string }[]
-    expect(sets.map((s) => s.name)).toEqual(['Things', 'Locations', 'Datastreams'])
+    expect(sets.map((s) => s.name)).toEqual(['Things', 'Locations', 'HistoricalLocations', 'Datastreams'])
     for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
   })
 
@@ -132,18 +132,62 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       (await get(`/v1.1/Datastreams(${id})`)).body,
       ((await get(`/v1.1/Datastreams(${id})/Observations`)).body.value as Record<string, unknown>[])[0]!,
       ((await get(`/v1.1/Things(${device.thingId})/Locations`)).body.value as Record<string, unknown>[])[0]!,
+      (
+        (await get(`/v1.1/Things(${device.thingId})/HistoricalLocations`)).body.value as Record<
+          string,
+          unknown
+        >[]
+      )[0]!,
     ]
     const links = entities.flatMap((e) =>
       Object.entries(e)
         .filter(([k]) => k.endsWith('@iot.navigationLink') || k === '@iot.selfLink')
         .map(([, v]) => String(v)),
     )
-    expect(links.length).toBe(11)
+    expect(links.length).toBe(15)
     for (const link of links) expect([link, (await fetch(link)).status]).toEqual([link, 200])
+  })
+
+  it('keeps where a Thing was: a move adds a HistoricalLocation, the Thing lists only where it is now', async () => {
+    const thingOf = (await store.device('c-2'))!.thingId
+    const history = async () =>
+      (await get(`/v1.1/Things(${thingOf})/HistoricalLocations?$count=true`)).body as {
+        '@iot.count': number
+        value: Record<string, string>[]
+      }
+    expect((await history())['@iot.count']).toBe(1)
+    // a new address at the same spot is no move
+    await store.provisionDevice(
+      sampleProvision('c-2', { lon: 11.58, lat: 48.14, address: 'Neuhauser Straße 8' }),
+    )
+    expect((await history())['@iot.count']).toBe(1)
+    await store.provisionDevice(sampleProvision('c-2', { lon: 11.6, lat: 48.15 }))
+    const h = await history()
+    expect(h['@iot.count']).toBe(2)
+    const coordinatesAt = async (entry: Record<string, string>) =>
+      (
+        (await (await fetch(entry['Locations@iot.navigationLink']!)).json()) as {
+          value: { location: { coordinates: number[] } }[]
+        }
+      ).value.map((l) => l.location.coordinates)
+    expect(await coordinatesAt(h.value[0]!)).toEqual([[11.6, 48.15]]) // newest first
+    expect(await coordinatesAt(h.value[1]!)).toEqual([[11.58, 48.14]])
+    expect(Date.parse(h.value[0]!.time!)).toBeGreaterThanOrEqual(Date.parse(h.value[1]!.time!))
+    expect(
+      ((await (await fetch(h.value[0]!['Thing@iot.navigationLink']!)).json()) as { name: string }).name,
+    ).toBe('Container c-2')
+    const now = (await get(`/v1.1/Things(${thingOf})/Locations`)).body.value as {
+      location: { coordinates: number[] }
+    }[]
+    expect(now.map((l) => l.location.coordinates)).toEqual([[11.6, 48.15]])
+    const all = await get('/v1.1/HistoricalLocations?$count=true')
+    expect(all.body['@iot.count']).toBe(3) // c-1 once, c-2 twice
   })
 
   it.each([
     ['/v1.1/Things(999)', 404, 'NOT_FOUND'],
+    ['/v1.1/HistoricalLocations(999)', 404, 'NOT_FOUND'],
+    ['/v1.1/HistoricalLocations(999)/Locations', 404, 'NOT_FOUND'],
     ['/v1.1/Things(abc)', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$top=51', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$top=-1', 400, 'BAD_REQUEST'],

@@ -1,9 +1,15 @@
 import type { Logger } from '@urbantwin/model'
 import type { Wal, WalRecord } from '@urbantwin/store'
 
-export type ConsumerOptions = {
+export type ConsumerOptions<P = readonly WalRecord[]> = {
   wal: Pick<Wal, 'read' | 'commit' | 'checkpoint' | 'onDurable'>
-  handle: (records: readonly WalRecord[]) => Promise<void>
+  /**
+   * Work on a batch that does not touch the store's write path (decoding). It runs for the next batch
+   * while the store is still writing the previous one. Omit it to hand the records to `handle` as they are.
+   */
+  prepare?: (records: readonly WalRecord[]) => Promise<P>
+  /** Stores a (prepared) batch; throws when the store fails, and the batch is retried. */
+  handle: (prepared: P) => Promise<void>
   log: Logger
   batchSize?: number
   /** Retry delays grow from `minBackoffMs` to `maxBackoffMs` while the store is down. */
@@ -35,12 +41,16 @@ export type WalConsumer = {
   stats(): ConsumerStats
 }
 
+/** A store write taking this long is logged: publish → queryable latency is at least that. */
+const SLOW_STORE_MS = 1000
+
 /**
  * Reads the WAL from the checkpoint, hands batches to ingest and advances the checkpoint only after
  * the store confirmed them. A failing store is retried with backoff: the WAL is the spool.
  */
-export function createWalConsumer(opts: ConsumerOptions): WalConsumer {
-  const batchSize = opts.batchSize ?? 500
+export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOptions<P>): WalConsumer {
+  const prepare = opts.prepare ?? ((records: readonly WalRecord[]) => Promise.resolve(records as P))
+  const batchSize = opts.batchSize ?? 2000
   const minBackoff = opts.minBackoffMs ?? 100
   const maxBackoff = opts.maxBackoffMs ?? 10_000
   const commitLagMs = opts.commitLagMs ?? 0
@@ -75,18 +85,36 @@ export function createWalConsumer(opts: ConsumerOptions): WalConsumer {
       if (sleepTimer) clearTimeout(sleepTimer)
     })
 
+  type Ahead = { batch: WalRecord[]; prepared: P | null }
+  const fetchBatch = async (afterSeq: number): Promise<Ahead> => {
+    const batch = await opts.wal.read(afterSeq, batchSize)
+    return { batch, prepared: batch.length > 0 ? await prepare(batch) : null }
+  }
+
   async function run() {
     let backoff = minBackoff
+    /** The next batch, read and prepared while the current one is being stored. */
+    let ahead: Promise<Ahead> | null = null
     while (running) {
-      await commitDue()
-      const batch = await opts.wal.read(stats.consumedSeq, batchSize)
-      if (batch.length === 0) {
-        for (const w of idleWaiters.splice(0)) w()
-        await sleep(commitLagMs > 0 ? Math.min(1000, commitLagMs) : 1000)
-        continue
-      }
+      let firstSeq: number | null = null
       try {
-        await opts.handle(batch)
+        await commitDue()
+        const next = ahead ?? fetchBatch(stats.consumedSeq)
+        ahead = null
+        const { batch, prepared } = await next
+        if (batch.length === 0) {
+          for (const w of idleWaiters.splice(0)) w()
+          await sleep(commitLagMs > 0 ? Math.min(1000, commitLagMs) : 1000)
+          continue
+        }
+        firstSeq = batch[0]!.seq
+        ahead = fetchBatch(batch.at(-1)!.seq)
+        ahead.catch(() => undefined) // its failure surfaces when it is awaited, or not at all after a stop
+        const t0 = now()
+        await opts.handle(prepared!)
+        const took = now() - t0
+        if (took >= SLOW_STORE_MS)
+          opts.log.warn({ ms: took, records: batch.length, walSeq: firstSeq }, 'slow store write')
         stats.consumedSeq = batch.at(-1)!.seq
         confirmed.push({ seq: stats.consumedSeq, at: now() })
         await commitDue()
@@ -96,13 +124,14 @@ export function createWalConsumer(opts: ConsumerOptions): WalConsumer {
         backoff = minBackoff
       } catch (err) {
         // replay the uncommitted window too: an engine that failed may have lost what it acknowledged
+        ahead = null
         stats.consumedSeq = opts.wal.checkpoint()
         confirmed.length = 0
         stats.retries++
         stats.lastError = (err as Error).message
         stats.storeDownSince ??= new Date().toISOString()
         opts.log.error(
-          { err: stats.lastError, retryInMs: backoff, walSeq: batch[0]!.seq },
+          { err: stats.lastError, retryInMs: backoff, walSeq: firstSeq },
           'storing a WAL batch failed, will retry',
         )
         await sleep(backoff)

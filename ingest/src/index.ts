@@ -2,6 +2,7 @@ export {
   createIngest,
   QUARANTINE_PAYLOAD_CAP,
   type Ingest,
+  type PreparedBatch,
   type IngestDeps,
   type IngestStats,
 } from './ingest.ts'

@@ -5,7 +5,7 @@ import { categorise } from './categorise.ts'
 import { decodeUplink, type Decoded } from './decode.ts'
 
 export type IngestDeps = {
-  store: Pick<Store, 'device' | 'appendObservations' | 'quarantine'>
+  store: Pick<Store, 'devices' | 'appendObservations' | 'quarantine'>
   kindOf: (id: string) => DeviceKind | undefined
   log: Logger
   /** Called with what was stored, after the store confirmed the write. */
@@ -24,12 +24,23 @@ export type IngestStats = {
   storeFailures: number
 }
 
+/** A batch of WAL records turned into observations and quarantine entries, not stored yet. */
+export type PreparedBatch = {
+  records: number
+  accepted: Decoded
+  refused: QuarantineEntry[]
+}
+
 export type Ingest = {
   /**
    * Turns WAL records into observations and quarantine entries and stores both. Throws when the
    * store fails, so the caller retries the same records (writes are idempotent).
    */
   handle(records: readonly WalRecord[]): Promise<void>
+  /** The first half of `handle`: decode and validate (reads the registry for unknown devices only). */
+  prepare(records: readonly WalRecord[]): Promise<PreparedBatch>
+  /** The second half of `handle`: store a prepared batch; throws when the store fails. */
+  store(batch: PreparedBatch): Promise<void>
   stats(): IngestStats
   /** Drops what is cached about a device (after it was re-provisioned, e.g. a new calibration). */
   forget(deviceId: string): void
@@ -53,14 +64,20 @@ export function createIngest(deps: IngestDeps): Ingest {
     storeFailures: 0,
   }
 
-  async function deviceFor(topic: string): Promise<DeviceRecord | null> {
+  /** Loads the devices of a batch that are not cached yet, in one registry round trip. */
+  async function loadDevices(records: readonly WalRecord[]): Promise<void> {
+    const missing = new Set<string>()
+    for (const r of records) {
+      const id = parseDeviceTopic(r.topic)?.deviceId
+      if (id && !devices.has(id)) missing.add(id)
+    }
+    if (missing.size === 0) return
+    for (const d of await store.devices([...missing])) devices.set(d.deviceId, d)
+  }
+
+  function deviceFor(topic: string): DeviceRecord | null {
     const id = parseDeviceTopic(topic)?.deviceId
-    if (!id) return null
-    const cached = devices.get(id)
-    if (cached) return cached
-    const found = await store.device(id)
-    if (found) devices.set(id, found)
-    return found
+    return (id && devices.get(id)) || null
   }
 
   function quarantineEntry(r: WalRecord, reason: string): QuarantineEntry {
@@ -80,41 +97,50 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
+  async function prepare(records: readonly WalRecord[]): Promise<PreparedBatch> {
+    const accepted: Decoded = { observations: [], events: [] }
+    const refused: QuarantineEntry[] = []
+    await loadDevices(records)
+    for (const r of records) {
+      const outcome = decodeUplink(r, deviceFor(r.topic), deps.kindOf)
+      if (outcome.ok) {
+        accepted.observations.push(...outcome.value.observations)
+        accepted.events.push(...outcome.value.events)
+      } else {
+        refused.push(quarantineEntry(r, outcome.reason))
+        log.warn(
+          { topic: r.topic, clientId: r.clientId, walSeq: r.seq, reason: outcome.reason },
+          'uplink rejected',
+        )
+      }
+    }
+    return { records: records.length, accepted, refused }
+  }
+
+  async function storeBatch({ records, accepted, refused }: PreparedBatch): Promise<void> {
+    const acceptedMessages = records - refused.length
+    let inserted = 0
+    try {
+      if (accepted.observations.length)
+        inserted = (await store.appendObservations(accepted.observations)).inserted
+      if (refused.length) await store.quarantine(refused)
+    } catch (err) {
+      stats.storeFailures++
+      throw err
+    }
+    stats.received += records
+    stats.accepted += acceptedMessages
+    stats.stored += inserted
+    stats.duplicates += accepted.observations.length - inserted
+    stats.quarantined += refused.length
+    for (const q of refused) stats.byCategory[q.category] = (stats.byCategory[q.category] ?? 0) + 1
+    if (accepted.events.length) deps.onStored?.(accepted.events)
+  }
+
   return {
-    async handle(records) {
-      const accepted: Decoded = { observations: [], events: [] }
-      const refused: QuarantineEntry[] = []
-      for (const r of records) {
-        const outcome = decodeUplink(r, await deviceFor(r.topic), deps.kindOf)
-        if (outcome.ok) {
-          accepted.observations.push(...outcome.value.observations)
-          accepted.events.push(...outcome.value.events)
-        } else {
-          refused.push(quarantineEntry(r, outcome.reason))
-          log.warn(
-            { topic: r.topic, clientId: r.clientId, walSeq: r.seq, reason: outcome.reason },
-            'uplink rejected',
-          )
-        }
-      }
-      const acceptedMessages = records.length - refused.length
-      let inserted = 0
-      try {
-        if (accepted.observations.length)
-          inserted = (await store.appendObservations(accepted.observations)).inserted
-        if (refused.length) await store.quarantine(refused)
-      } catch (err) {
-        stats.storeFailures++
-        throw err
-      }
-      stats.received += records.length
-      stats.accepted += acceptedMessages
-      stats.stored += inserted
-      stats.duplicates += accepted.observations.length - inserted
-      stats.quarantined += refused.length
-      for (const q of refused) stats.byCategory[q.category] = (stats.byCategory[q.category] ?? 0) + 1
-      if (accepted.events.length) deps.onStored?.(accepted.events)
-    },
+    handle: async (records) => storeBatch(await prepare(records)),
+    prepare,
+    store: storeBatch,
     stats: () => ({ ...stats, byCategory: { ...stats.byCategory } }),
     forget: (deviceId) => {
       devices.delete(deviceId)

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clothingContainer, deviceKind } from '@urbantwin/devices'
 import { silentLogger, type Inbound, type ObservationEvent } from '@urbantwin/model'
 import { openDuckDbStore, openWal, type Store } from '@urbantwin/store'
@@ -32,7 +32,7 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c()
   })
-  async function setup(storeOverride?: (s: Store) => Store) {
+  async function setup(storeOverride?: (s: Store) => Store, batchSize?: number) {
     const dir = mkdtempSync(join(tmpdir(), 'ut-ingest-'))
     const store = await openDuckDbStore({ path: ':memory:' })
     const wal = await openWal({ dir })
@@ -48,15 +48,22 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
       log: silentLogger,
       onStored: (e) => events.push(...e),
     })
+    const prepared: number[] = [] // first WAL seq of each batch prepared
     const consumer = createWalConsumer({
       wal,
-      handle: ingest.handle,
+      // as the platform runs it: decoding the next batch overlaps storing this one
+      prepare: (records) => {
+        prepared.push(records[0]!.seq)
+        return ingest.prepare(records)
+      },
+      handle: ingest.store,
       log: silentLogger,
       minBackoffMs: 10,
       maxBackoffMs: 50,
+      ...(batchSize ? { batchSize } : {}),
     })
     cleanup.push(() => consumer.stop())
-    return { dir, store, wal, ingest, consumer, events }
+    return { dir, store, wal, ingest, consumer, events, prepared }
   }
 
   it('stores valid uplinks in order, quarantines the rest with reasons, and advances the checkpoint', async () => {
@@ -142,6 +149,42 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     expect(ingest.stats().storeFailures).toBe(4)
     expect((await store.observations(device.datastreams.fillingLevel!, { top: 100, skip: 0 })).count).toBe(3)
     expect(wal.checkpoint()).toBe(3)
+  })
+
+  it('decodes the next batch while the store writes this one, and replays both when the write fails', async () => {
+    let release: () => void = () => undefined
+    let writes = 0
+    let failNext = false
+    const { store, wal, ingest, consumer, prepared } = await setup(
+      (s) => ({
+        ...s,
+        appendObservations: async (obs) => {
+          writes++
+          if (writes === 1) await new Promise<void>((r) => (release = r)) // hold the first write
+          if (failNext) {
+            failNext = false
+            throw new Error('engine went away')
+          }
+          return s.appendObservations(obs)
+        },
+      }),
+      2,
+    )
+    const device = await provisioned(store)
+    for (let i = 0; i < 6; i++) await wal.append(up(enc({ fillingLevel: i / 10 }), i))
+    consumer.start()
+    await vi.waitFor(() => expect(prepared).toEqual([1, 3])) // batch 3–4 decoded while 1–2 is held
+    expect(writes).toBe(1)
+    failNext = true
+    release()
+    await consumer.caughtUp()
+    // the failed batch 1–2 and the one read ahead were dropped and read again from the checkpoint
+    expect(prepared).toEqual([1, 3, 1, 3, 5])
+    expect(ingest.stats()).toMatchObject({ storeFailures: 1, stored: 6, duplicates: 0 })
+    expect(
+      (await store.observations(device.datastreams.fillingLevel!, { top: 10, skip: 0 })).items.map((o) => o.result),
+    ).toEqual([50, 40, 30, 20, 10, 0])
+    expect(wal.checkpoint()).toBe(6)
   })
 
   it('lets the checkpoint lag behind a store that acknowledges before its data is on disk', async () => {

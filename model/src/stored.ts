@@ -13,6 +13,8 @@ import type {
 /** Entities as the store returns them: the STA properties plus ids and navigation keys. */
 export type ThingRecord = Thing & { id: Id; deviceId: string | null; kind: string | null }
 export type LocationRecord = Location & { id: Id; thingId: Id }
+/** STA HistoricalLocation: the Thing was at `locationId` from `time` (ISO 8601) on. */
+export type HistoricalLocationRecord = { id: Id; thingId: Id; locationId: Id; time: string }
 export type SensorRecord = Sensor & { id: Id }
 export type ObservedPropertyRecord = ObservedProperty & { id: Id }
 export type DatastreamRecord = Datastream & {

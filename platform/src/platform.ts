@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { join, resolve } from 'node:path'
 import express from 'express'
 import { createApp } from '@urbantwin/api'
-import { createBroker, hashSecret } from '@urbantwin/broker'
+import { createBroker, hashToken } from '@urbantwin/broker'
 import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { createIngest, createWalConsumer } from '@urbantwin/ingest'
@@ -63,7 +63,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
   try {
     await store.putMqttAccount({
       username: SIMULATOR_USER,
-      passwordHash: await hashSecret(secrets.simulatorPassword),
+      passwordHash: hashToken(secrets.simulatorPassword),
       role: 'gateway',
       deviceId: null,
     })
@@ -89,7 +89,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     })
     const consumer = createWalConsumer({
       wal,
-      handle: ingest.handle,
+      prepare: ingest.prepare,
+      handle: ingest.store,
       log: log.child({ component: 'ingest' }),
       // DuckDB is checkpointed before it confirms; a TSDB may lose what it acknowledged if it is killed
       commitLagMs: config.WAL_COMMIT_LAG_MS ?? (timeSeries.backend === 'duckdb' ? 0 : 60_000),

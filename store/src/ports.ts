@@ -3,6 +3,7 @@ import type {
   DatastreamSpec,
   Id,
   Location,
+  HistoricalLocationRecord,
   LocationRecord,
   NewObservation,
   ObservationRecord,
@@ -60,9 +61,15 @@ export type LatestOfKind = {
 export type Registry = {
   provisionDevice(p: DeviceProvision): Promise<DeviceRecord>
   device(deviceId: string): Promise<DeviceRecord | null>
+  /** The registered ones among `deviceIds`, in one round trip (ingest meets a whole fleet at once). */
+  devices(deviceIds: readonly string[]): Promise<DeviceRecord[]>
   things(page: PageRequest): Promise<Page<ThingRecord>>
   thing(id: Id): Promise<ThingRecord | null>
+  /** All Locations, or a Thing's current ones (where it moved from: `historicalLocations`). */
   locations(page: PageRequest, thingId?: Id): Promise<Page<LocationRecord>>
+  /** Newest first. */
+  historicalLocations(page: PageRequest, thingId?: Id): Promise<Page<HistoricalLocationRecord>>
+  historicalLocation(id: Id): Promise<HistoricalLocationRecord | null>
   location(id: Id): Promise<LocationRecord | null>
   datastreams(page: PageRequest, thingId?: Id): Promise<Page<DatastreamRecord>>
   datastream(id: Id): Promise<DatastreamRecord | null>

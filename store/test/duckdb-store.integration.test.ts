@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDuckDbStore, type DeviceProvision, type Store } from '../src/index.ts'
 import { sampleProvision } from '../src/testing.ts'
+import { openDuckDb } from '../src/duckdb/duckdb-store.ts'
 
 function provision(deviceId: string, lon = 11.5755, lat = 48.1374): DeviceProvision {
   return sampleProvision(deviceId, { lon, lat, address: 'Marienplatz 1' })
@@ -50,6 +51,17 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
       definition: 'https://example.org/fill',
     })
     expect(await store.device('nope')).toBeNull()
+  })
+
+  it('looks up many devices in one call: the registered ones, as device() sees each', async () => {
+    const { store } = await open()
+    const a = await store.provisionDevice(provision('m-1'))
+    const b = await store.provisionDevice(provision('m-2'))
+    const found = await store.devices(['m-2', 'ghost', 'm-1', "m-1' OR 1=1 --"])
+    expect(found.sort((x, y) => x.deviceId.localeCompare(y.deviceId))).toEqual([a, b])
+    expect(found[0]).toEqual(await store.device('m-1'))
+    expect(await store.devices([])).toEqual([])
+    expect(await store.devices(['ghost'])).toEqual([])
   })
 
   it('stores observations once per Datastream and phenomenonTime, newest first, with paging', async () => {
@@ -109,6 +121,53 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
       ['c-5', null, null],
     ])
     expect(latest[0]?.properties).toEqual({ address: 'Marienplatz 1' })
+  })
+
+  it('moves a Thing: new current Location, the old one kept with a HistoricalLocation, across a reopen', async () => {
+    const { store, dir } = await open()
+    const d = await store.provisionDevice(provision('c-8'))
+    await store.provisionDevice(provision('c-8')) // same place again: no move
+    expect((await store.historicalLocations({ top: 10, skip: 0 }, d.thingId)).count).toBe(1)
+    await store.provisionDevice(provision('c-8', 11.6, 48.15))
+    const check = async (s: Store) => {
+      const history = await s.historicalLocations({ top: 10, skip: 0 }, d.thingId)
+      expect(history.count).toBe(2)
+      const places = await Promise.all(
+        history.items.map(async (h) => (await s.location(h.locationId))!.location.coordinates),
+      )
+      expect(places).toEqual([
+        [11.6, 48.15],
+        [11.5755, 48.1374],
+      ])
+      expect(await s.historicalLocation(history.items[1]!.id)).toEqual(history.items[1])
+      const current = await s.locations({ top: 10, skip: 0 }, d.thingId)
+      expect(current.items.map((l) => l.location.coordinates)).toEqual([[11.6, 48.15]])
+      expect((await s.locations({ top: 10, skip: 0 })).count).toBe(2)
+      // the map layer places the container once, where it is now
+      const layer = await s.latestOfKind('clothing-container', 'fillingLevel')
+      expect(layer.map((l) => l.coordinates)).toEqual([[11.6, 48.15]])
+    }
+    await check(store)
+    await store.close()
+    stores.splice(stores.indexOf(store), 1)
+    await check((await open(dir)).store)
+  })
+
+  it('gives Things of a file from before HistoricalLocations their first entry when it is opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-store-'))
+    dirs.push(dir)
+    const path = join(dir, 'old.duckdb')
+    const old = await openDuckDb({ path })
+    const d = await old.store.provisionDevice(provision('c-9'))
+    await old.conn.exclusive((sql) => sql.run('DELETE FROM historical_locations')) // as before the table existed
+    await old.store.close()
+    const store = await openDuckDbStore({ path })
+    stores.push(store)
+    const history = await store.historicalLocations({ top: 5, skip: 0 }, d.thingId)
+    expect(history.count).toBe(1)
+    expect((await store.locations({ top: 5, skip: 0 }, d.thingId)).items[0]!.id).toBe(
+      history.items[0]!.locationId,
+    )
   })
 
   it('keeps everything across close and reopen of the same file', async () => {

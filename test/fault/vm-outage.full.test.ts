@@ -78,11 +78,7 @@ describe('VictoriaMetrics killed for 60 s while devices publish: nothing lost, n
     const downAt = Date.now()
     const seqAtKill = seq
     await eventually(
-      async () =>
-        ((await health(platform!)) as unknown as { consumer: { storeDownSince: string | null } }).consumer
-          .storeDownSince
-          ? true
-          : undefined,
+      async () => ((await health(platform!)).consumer.storeDownSince ? true : undefined),
       'outage noticed',
       30_000,
     )
@@ -96,10 +92,7 @@ describe('VictoriaMetrics killed for 60 s while devices publish: nothing lost, n
     const upAt = Date.now()
     await eventually(
       async () => {
-        const h = (await health(platform!)) as unknown as {
-          consumer: { storeDownSince: string | null; consumedSeq: number }
-          wal: { lastSeq: number }
-        }
+        const h = await health(platform!)
         return h.consumer.storeDownSince === null && h.consumer.consumedSeq === h.wal.lastSeq
           ? true
           : undefined

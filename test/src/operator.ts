@@ -40,6 +40,7 @@ export type Health = {
     byCategory: Record<string, number>
   }
   wal: { lastSeq: number; checkpoint: number; backlog: number; bytes: number }
+  consumer: { consumedSeq: number; storeDownSince: string | null; retries: number; lastError: string | null }
 }
 
 export async function health(p: Pick<PlatformProcess, 'base'>): Promise<Health> {

@@ -34,8 +34,10 @@ export async function startPlatformProcess(opts: {
   dataDir: string
   env?: Record<string, string>
   readyTimeoutMs?: number
+  /** Extra node flags, e.g. `--cpu-prof` for profiling a benchmark. */
+  nodeArgs?: string[]
 }): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, MAIN], {
     cwd: opts.dataDir,
     env: {
       PATH: process.env.PATH ?? '',

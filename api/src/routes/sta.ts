@@ -7,6 +7,7 @@ import { EntityId, collectionQuery } from '../sta/query.ts'
 import {
   collectionJson,
   datastreamJson,
+  historicalLocationJson,
   locationJson,
   observationJson,
   observedPropertyJson,
@@ -20,7 +21,7 @@ export type StaDeps = { store: Store; maxTop: number }
 /** Root of the service (STA 9.2.1): entity sets and server settings. */
 function serviceRoot(base: string) {
   // Only the collections served so far; the remaining entity sets of STA 9.2.1 follow with the full API.
-  const sets = ['Things', 'Locations', 'Datastreams']
+  const sets = ['Things', 'Locations', 'HistoricalLocations', 'Datastreams']
   return {
     value: sets.map((name) => ({ name, url: `${base}/${name}` })),
     serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
@@ -76,6 +77,32 @@ export function staRouter(deps: StaDeps): Router {
   collection(
     '/Things\\(:id\\)/Locations',
     async (req, p) => ((await store.thing(idOf(req))) ? store.locations(p, idOf(req)) : null),
+    locationJson,
+  )
+  collection(
+    '/Things\\(:id\\)/HistoricalLocations',
+    async (req, p) => ((await store.thing(idOf(req))) ? store.historicalLocations(p, idOf(req)) : null),
+    historicalLocationJson,
+  )
+  collection('/HistoricalLocations', (_req, p) => store.historicalLocations(p), historicalLocationJson)
+  single('/HistoricalLocations\\(:id\\)', (id) => store.historicalLocation(id), historicalLocationJson)
+  single(
+    '/HistoricalLocations\\(:id\\)/Thing',
+    async (id) => {
+      const h = await store.historicalLocation(id)
+      return h ? store.thing(h.thingId) : null
+    },
+    thingJson,
+  )
+  collection(
+    '/HistoricalLocations\\(:id\\)/Locations',
+    async (req, p) => {
+      const h = await store.historicalLocation(idOf(req))
+      if (!h) return null
+      const loc = await store.location(h.locationId)
+      const items = loc ? [loc] : []
+      return { items: items.slice(p.skip, p.skip + p.top), count: items.length }
+    },
     locationJson,
   )
   collection('/Locations', (_req, p) => store.locations(p), locationJson)

@@ -1,5 +1,6 @@
 import type {
   DatastreamRecord,
+  HistoricalLocationRecord,
   LocationRecord,
   ObservationRecord,
   ObservedPropertyRecord,
@@ -25,12 +26,16 @@ function entity(links: Links, set: string, id: number, body: Json, navigation: s
 
 export function thingJson(l: Links, t: ThingRecord): Json {
   const { id, deviceId: _d, kind: _k, ...body } = t
-  return entity(l, 'Things', id, body, ['Locations', 'Datastreams'])
+  return entity(l, 'Things', id, body, ['Locations', 'HistoricalLocations', 'Datastreams'])
 }
 
 export function locationJson(l: Links, x: LocationRecord): Json {
   const { id, thingId: _t, ...body } = x
   return entity(l, 'Locations', id, body, [])
+}
+
+export function historicalLocationJson(l: Links, h: HistoricalLocationRecord): Json {
+  return entity(l, 'HistoricalLocations', h.id, { time: h.time }, ['Thing', 'Locations'])
 }
 
 export function datastreamJson(l: Links, d: DatastreamRecord): Json {

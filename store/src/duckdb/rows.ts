@@ -1,5 +1,6 @@
 import type {
   DatastreamRecord,
+  HistoricalLocationRecord,
   LocationRecord,
   ObservationRecord,
   ObservationResult,
@@ -46,6 +47,15 @@ export function toLocation(r: Row): LocationRecord {
     },
     r.properties,
   )
+}
+
+export function toHistoricalLocation(r: Row): HistoricalLocationRecord {
+  return {
+    id: Number(r.id),
+    thingId: Number(r.thing_id),
+    locationId: Number(r.location_id),
+    time: isoFromMs(r.time_ms),
+  }
 }
 
 export function toSensor(r: Row): SensorRecord {

@@ -12,6 +12,7 @@ export const SCHEMA = [
   `CREATE SEQUENCE IF NOT EXISTS observed_property_ids START 1`,
   `CREATE SEQUENCE IF NOT EXISTS datastream_ids START 1`,
   `CREATE SEQUENCE IF NOT EXISTS observation_ids START 1`,
+  `CREATE SEQUENCE IF NOT EXISTS historical_location_ids START 1`,
   `CREATE TABLE IF NOT EXISTS things (
     id INTEGER PRIMARY KEY DEFAULT nextval('thing_ids'),
     device_id VARCHAR UNIQUE,
@@ -30,6 +31,21 @@ export const SCHEMA = [
     lat DOUBLE NOT NULL,
     properties JSON
   )`,
+  /** Where a Thing was from `time` on (STA HistoricalLocation); the newest row names its current Location. */
+  `CREATE TABLE IF NOT EXISTS historical_locations (
+    id INTEGER PRIMARY KEY DEFAULT nextval('historical_location_ids'),
+    thing_id INTEGER NOT NULL,
+    time TIMESTAMPTZ NOT NULL,
+    location_id INTEGER NOT NULL
+  )`,
+  /** Things' current Locations: earlier ones stay as Locations, reachable through HistoricalLocations. */
+  `CREATE VIEW IF NOT EXISTS current_locations AS
+    SELECT l.* FROM locations l
+    WHERE l.id IN (SELECT arg_max(h.location_id, h.id) FROM historical_locations h GROUP BY h.thing_id)`,
+  /** Files made before HistoricalLocations existed: each Thing's one Location becomes its first entry. */
+  `INSERT INTO historical_locations (thing_id, time, location_id)
+    SELECT l.thing_id, now(), l.id FROM locations l
+    WHERE NOT EXISTS (SELECT 1 FROM historical_locations h WHERE h.thing_id = l.thing_id)`,
   `CREATE TABLE IF NOT EXISTS sensors (
     id INTEGER PRIMARY KEY DEFAULT nextval('sensor_ids'),
     name VARCHAR NOT NULL,

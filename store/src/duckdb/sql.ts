@@ -1,4 +1,9 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import {
+  DuckDBResultReader,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBValue,
+} from '@duckdb/node-api'
 
 export type Row = Record<string, unknown>
 
@@ -8,10 +13,11 @@ export type Row = Record<string, unknown>
  */
 export class SerialConnection {
   #tail: Promise<unknown> = Promise.resolve()
+  readonly #statements = new StatementCache()
   constructor(readonly conn: DuckDBConnection) {}
 
   exclusive<T>(work: (c: Sql) => Promise<T>): Promise<T> {
-    const sql = new Sql(this.conn)
+    const sql = new Sql(this.conn, this.#statements)
     const run = this.#tail.then(() => work(sql))
     this.#tail = run.catch(() => undefined)
     return run
@@ -33,17 +39,54 @@ export class SerialConnection {
   }
 }
 
+/**
+ * Prepared statements by SQL text, least recently used evicted. Parsing and planning cost more than
+ * running most of our statements (a device registration is ~20 of them); DuckDB re-binds a cached
+ * statement itself when the catalog changed under it.
+ */
+class StatementCache {
+  readonly #byText = new Map<string, DuckDBPreparedStatement | null>()
+  constructor(private readonly max = 200) {}
+
+  /** The statement for `sql`, or null when it cannot be prepared alone (several statements). */
+  async get(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement | null> {
+    let stmt = this.#byText.get(sql)
+    if (stmt === undefined) {
+      stmt = await conn.prepare(sql).catch(() => null)
+      if (this.#byText.size >= this.max) {
+        const [oldest, old] = this.#byText.entries().next().value!
+        this.#byText.delete(oldest)
+        old?.destroySync()
+      }
+    } else this.#byText.delete(sql)
+    this.#byText.set(sql, stmt) // most recently used last
+    return stmt
+  }
+}
+
 export class Sql {
-  constructor(private readonly conn: DuckDBConnection) {}
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly statements?: StatementCache,
+  ) {}
+
+  async #result(sql: string, params: DuckDBValue[]) {
+    const stmt = await this.statements?.get(this.conn, sql)
+    if (!stmt) return this.conn.run(sql, params)
+    stmt.clearBindings()
+    if (params.length > 0) stmt.bind(params)
+    return stmt.run()
+  }
 
   async run(sql: string, params: DuckDBValue[] = []): Promise<number> {
-    const r = await this.conn.run(sql, params)
-    return Number(r.rowsChanged)
+    return Number((await this.#result(sql, params)).rowsChanged)
   }
 
   async rows(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
-    const r = await this.conn.runAndReadAll(sql, params)
-    return r.getRowObjectsJS() as Row[]
+    const result = await this.#result(sql, params)
+    const reader = new DuckDBResultReader(result)
+    await reader.readAll()
+    return reader.getRowObjectsJS() as Row[]
   }
 
   async one(sql: string, params: DuckDBValue[] = []): Promise<Row | null> {
