@@ -5,7 +5,7 @@ import { categorise } from './categorise.ts'
 import { decodeUplink, type Decoded } from './decode.ts'
 
 export type IngestDeps = {
-  store: Pick<Store, 'devices' | 'appendObservations' | 'quarantine'>
+  store: Pick<Store, 'devices' | 'ensureDatastreams' | 'appendObservations' | 'quarantine'>
   kindOf: (id: string) => DeviceKind | undefined
   log: Logger
   /** Called with what was stored, after the store confirmed the write. */
@@ -72,7 +72,19 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (id && !devices.has(id)) missing.add(id)
     }
     if (missing.size === 0) return
-    for (const d of await store.devices([...missing])) devices.set(d.deviceId, d)
+    for (const found of await store.devices([...missing])) {
+      let d = found
+      const kind = deps.kindOf(d.kind)
+      // a registered device whose Thing lacks Datastreams of its kind gets them on its first message
+      if (kind && kind.datastreams.some((spec) => d.datastreams[spec.key] === undefined)) {
+        const ensured = await store.ensureDatastreams(d.deviceId, kind.sensor, kind.datastreams)
+        if (ensured) {
+          d = ensured.device
+          log.info({ deviceId: d.deviceId, added: ensured.added }, 'created missing Datastreams')
+        }
+      }
+      devices.set(d.deviceId, d)
+    }
   }
 
   function deviceFor(topic: string): DeviceRecord | null {

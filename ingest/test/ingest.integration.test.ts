@@ -182,7 +182,9 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     expect(prepared).toEqual([1, 3, 1, 3, 5])
     expect(ingest.stats()).toMatchObject({ storeFailures: 1, stored: 6, duplicates: 0 })
     expect(
-      (await store.observations(device.datastreams.fillingLevel!, { top: 10, skip: 0 })).items.map((o) => o.result),
+      (await store.observations(device.datastreams.fillingLevel!, { top: 10, skip: 0 })).items.map(
+        (o) => o.result,
+      ),
     ).toEqual([50, 40, 30, 20, 10, 0])
     expect(wal.checkpoint()).toBe(6)
   })
@@ -209,6 +211,32 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     await consumer.caughtUp()
     await consumer.caughtUp()
     expect(wal.checkpoint()).toBe(4)
+  })
+
+  it('creates the Datastreams a registered device lacks on its first valid message', async () => {
+    const { store, wal, ingest, consumer } = await setup()
+    const partial = await store.provisionDevice({
+      ...sampleProvision('c-1'),
+      kind: clothingContainer.id,
+      sensor: clothingContainer.sensor,
+      datastreams: clothingContainer.datastreams.filter((d) => d.key !== 'temperature'),
+      thing: { name: 'Container c-1', description: 'test', properties: {} },
+    })
+    expect(partial.datastreams.temperature).toBeUndefined()
+    await wal.append(up(enc({ fillingLevel: 0.5, temperature: 12.5 }), 1))
+    consumer.start()
+    await consumer.caughtUp()
+    expect(ingest.stats()).toMatchObject({ stored: 2, quarantined: 0 })
+    const device = (await store.device('c-1'))!
+    expect(Object.keys(device.datastreams).sort()).toEqual(
+      clothingContainer.datastreams.map((d) => d.key).sort(),
+    )
+    expect(device.datastreams.fillingLevel).toBe(partial.datastreams.fillingLevel) // kept, not recreated
+    const temps = await store.observations(device.datastreams.temperature!, { top: 5, skip: 0 })
+    expect(temps.items.map((o) => o.result)).toEqual([12.5])
+    expect((await store.datastream(device.datastreams.temperature!))?.name).toBe(
+      'Temperature of Container c-1',
+    )
   })
 
   it('applies a new calibration at once after forget()', async () => {

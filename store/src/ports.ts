@@ -61,6 +61,15 @@ export type LatestOfKind = {
 export type Registry = {
   provisionDevice(p: DeviceProvision): Promise<DeviceRecord>
   device(deviceId: string): Promise<DeviceRecord | null>
+  /**
+   * Adds the Datastreams a registered device lacks (its kind gained one, or one was deleted);
+   * null when the device has no Thing.
+   */
+  ensureDatastreams(
+    deviceId: string,
+    sensor: DeviceProvision['sensor'],
+    datastreams: DeviceProvision['datastreams'],
+  ): Promise<{ device: DeviceRecord; added: number } | null>
   /** The registered ones among `deviceIds`, in one round trip (ingest meets a whole fleet at once). */
   devices(deviceIds: readonly string[]): Promise<DeviceRecord[]>
   things(page: PageRequest): Promise<Page<ThingRecord>>

@@ -53,6 +53,18 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     expect(await store.device('nope')).toBeNull()
   })
 
+  it('adds only the Datastreams a device lacks, and nothing for an unknown device', async () => {
+    const { store } = await open()
+    const full = provision('e-1')
+    const d = await store.provisionDevice({ ...full, datastreams: full.datastreams.slice(0, 1) })
+    expect(Object.keys(d.datastreams)).toHaveLength(1)
+    const first = await store.ensureDatastreams('e-1', full.sensor, full.datastreams)
+    expect(first?.added).toBe(full.datastreams.length - 1)
+    expect(first?.device.datastreams[full.datastreams[0]!.key]).toBe(d.datastreams[full.datastreams[0]!.key])
+    expect((await store.ensureDatastreams('e-1', full.sensor, full.datastreams))?.added).toBe(0)
+    expect(await store.ensureDatastreams('ghost', full.sensor, full.datastreams)).toBeNull()
+  })
+
   it('looks up many devices in one call: the registered ones, as device() sees each', async () => {
     const { store } = await open()
     const a = await store.provisionDevice(provision('m-1'))

@@ -126,6 +126,78 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return Number(created?.id)
   }
 
+  /**
+   * A Thing's Datastreams from its kind: `new` inserts all (a new Thing has none), `update` rewrites
+   * existing ones and adds the missing, `missing` only adds those the Thing lacks.
+   */
+  async function putDatastreams(
+    sql: Sql,
+    thingId: number,
+    thingName: string,
+    sensor: DeviceProvision['sensor'],
+    specs: DeviceProvision['datastreams'],
+    mode: 'new' | 'update' | 'missing',
+  ): Promise<number> {
+    const have =
+      mode === 'missing'
+        ? new Set(
+            (await sql.rows('SELECT key FROM datastreams WHERE thing_id = ?', [thingId])).map((r) =>
+              String(r.key),
+            ),
+          )
+        : new Set<string>()
+    const wanted = specs.filter((d) => !have.has(d.key))
+    if (wanted.length === 0) return 0
+    const sensorId = await idOf(
+      sql,
+      'SELECT id FROM sensors WHERE name = ? AND metadata = ?',
+      [sensor.name, sensor.metadata],
+      'INSERT INTO sensors (name, description, encoding_type, metadata) VALUES (?, ?, ?, ?)',
+      [sensor.name, sensor.description, sensor.encodingType, sensor.metadata],
+    )
+    // DuckDB spends ~0.5 ms on any statement, so the Datastreams go in with as few as possible
+    const definitions = [...new Set(wanted.map((d) => d.observedProperty.definition))]
+    const opIds = new Map<string, number>()
+    for (const r of await sql.rows(
+      `SELECT id, definition FROM observed_properties WHERE definition IN (${definitions.map(() => '?').join(', ')})`,
+      definitions,
+    ))
+      opIds.set(String(r.definition), Number(r.id))
+    const rows: DuckDBValue[][] = []
+    for (const d of wanted) {
+      const op = d.observedProperty
+      let opId = opIds.get(op.definition)
+      if (opId === undefined) {
+        const created = await sql.one(
+          'INSERT INTO observed_properties (name, definition, description) VALUES (?, ?, ?) RETURNING id',
+          [op.name, op.definition, op.description],
+        )
+        opId = Number(created?.id)
+        opIds.set(op.definition, opId)
+      }
+      const name = `${d.name} of ${thingName}`
+      const unit = json(d.unitOfMeasurement)
+      // an upsert (ON CONFLICT … DO UPDATE) costs DuckDB ~3.5 ms a row; new Things cannot conflict
+      const updated =
+        mode === 'update'
+          ? await sql.run(
+              `UPDATE datastreams SET name = ?, description = ?, unit = ?, observation_type = ?
+               WHERE thing_id = ? AND key = ?`,
+              [name, d.description, unit, d.observationType, thingId, d.key],
+            )
+          : 0
+      if (updated === 0)
+        rows.push([thingId, sensorId, opId, d.key, name, d.description, unit, d.observationType])
+    }
+    if (rows.length > 0)
+      await sql.run(
+        `INSERT INTO datastreams (thing_id, sensor_id, observed_property_id, key, name, description, unit, observation_type)
+         VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        rows.flat(),
+      )
+    return rows.length
+  }
+
   const store: Store = {
     provisionDevice: (p: DeviceProvision) =>
       conn.transaction(async (sql) => {
@@ -172,58 +244,27 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
             [thingId, Number(loc?.id)],
           )
         }
-        const sensorId = await idOf(
-          sql,
-          'SELECT id FROM sensors WHERE name = ? AND metadata = ?',
-          [p.sensor.name, p.sensor.metadata],
-          'INSERT INTO sensors (name, description, encoding_type, metadata) VALUES (?, ?, ?, ?)',
-          [p.sensor.name, p.sensor.description, p.sensor.encodingType, p.sensor.metadata],
-        )
-        // DuckDB spends ~0.5 ms on any statement, so the Datastreams go in with as few as possible
-        const definitions = [...new Set(p.datastreams.map((d) => d.observedProperty.definition))]
-        const opIds = new Map<string, number>()
-        if (definitions.length > 0)
-          for (const r of await sql.rows(
-            `SELECT id, definition FROM observed_properties WHERE definition IN (${definitions.map(() => '?').join(', ')})`,
-            definitions,
-          ))
-            opIds.set(String(r.definition), Number(r.id))
-        const rows: DuckDBValue[][] = []
-        for (const d of p.datastreams) {
-          const op = d.observedProperty
-          let opId = opIds.get(op.definition)
-          if (opId === undefined) {
-            const created = await sql.one(
-              'INSERT INTO observed_properties (name, definition, description) VALUES (?, ?, ?) RETURNING id',
-              [op.name, op.definition, op.description],
-            )
-            opId = Number(created?.id)
-            opIds.set(op.definition, opId)
-          }
-          const name = `${d.name} of ${p.thing.name}`
-          const unit = json(d.unitOfMeasurement)
-          // an upsert (ON CONFLICT … DO UPDATE) costs DuckDB ~3.5 ms a row; new Things cannot conflict
-          const updated = existing
-            ? await sql.run(
-                `UPDATE datastreams SET name = ?, description = ?, unit = ?, observation_type = ?
-                 WHERE thing_id = ? AND key = ?`,
-                [name, d.description, unit, d.observationType, thingId, d.key],
-              )
-            : 0
-          if (updated === 0)
-            rows.push([thingId, sensorId, opId, d.key, name, d.description, unit, d.observationType])
-        }
-        if (rows.length > 0)
-          await sql.run(
-            `INSERT INTO datastreams (thing_id, sensor_id, observed_property_id, key, name, description, unit, observation_type)
-             VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-            rows.flat(),
-          )
+        await putDatastreams(sql, thingId, p.thing.name, p.sensor, p.datastreams, existing ? 'update' : 'new')
         const device = await deviceIn(sql, p.deviceId)
         if (!device) throw new Error(`provisioned device ${p.deviceId} not found`)
         return device
       }),
 
+    ensureDatastreams: (deviceId, sensor, specs) =>
+      conn.transaction(async (sql) => {
+        const thing = await sql.one('SELECT id, name FROM things WHERE device_id = ?', [deviceId])
+        if (!thing) return null
+        const added = await putDatastreams(
+          sql,
+          Number(thing.id),
+          String(thing.name),
+          sensor,
+          specs,
+          'missing',
+        )
+        const device = await deviceIn(sql, deviceId)
+        return device ? { device, added } : null
+      }),
     device: (deviceId) => conn.exclusive((sql) => deviceIn(sql, deviceId)),
     devices: (deviceIds) =>
       deviceIds.length === 0
