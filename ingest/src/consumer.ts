@@ -71,17 +71,26 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
   }
   let running = false
   let loop: Promise<void> | null = null
+  /** Ends an idle wait: new durable records, caughtUp() or stop(). */
   let wake: (() => void) | null = null
+  /** Ends any wait, a retry backoff too: only stop(). */
+  let wakeForStop: (() => void) | null = null
   let sleepTimer: NodeJS.Timeout | null = null
   const idleWaiters: Array<() => void> = []
   let offDurable: (() => void) | null = null
 
-  const sleep = (ms: number) =>
+  /**
+   * Waits `ms`. An idle wait ends early when records arrive; a backoff does not (at 500 msgs/s new
+   * records would otherwise turn it into ~10 retries a second against a store that is down).
+   */
+  const sleep = (ms: number, endsOnData = true) =>
     new Promise<void>((resolve) => {
-      wake = resolve
+      if (endsOnData) wake = resolve
+      wakeForStop = resolve
       sleepTimer = setTimeout(resolve, ms)
     }).finally(() => {
       wake = null
+      wakeForStop = null
       if (sleepTimer) clearTimeout(sleepTimer)
     })
 
@@ -134,7 +143,7 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
           { err: stats.lastError, retryInMs: backoff, walSeq: firstSeq },
           'storing a WAL batch failed, will retry',
         )
-        await sleep(backoff)
+        await sleep(backoff, false)
         backoff = Math.min(maxBackoff, backoff * 2)
       }
     }
@@ -150,7 +159,7 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
     async stop() {
       running = false
       offDurable?.()
-      wake?.()
+      wakeForStop?.()
       await loop
       // on a clean stop the store has flushed (closed) next: a lagging checkpoint would only replay
       if (commitLagMs === 0) await commitDue(true)

@@ -189,6 +189,34 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     expect(wal.checkpoint()).toBe(6)
   })
 
+  it('keeps to its backoff while the store is down, however fast new records arrive', async () => {
+    let down = true
+    const { store, wal, ingest } = await setup((s) => ({
+      ...s,
+      appendObservations: (obs) => (down ? Promise.reject(new Error('refused')) : s.appendObservations(obs)),
+    }))
+    await provisioned(store)
+    const consumer = createWalConsumer({
+      wal,
+      prepare: ingest.prepare,
+      handle: ingest.store,
+      log: silentLogger,
+      minBackoffMs: 250,
+      maxBackoffMs: 250,
+    })
+    cleanup.push(() => consumer.stop())
+    consumer.start()
+    // ~100 new records during ~1 s of outage: each one used to cut the backoff short
+    for (let i = 0; i < 100; i++) {
+      await wal.append(up(enc({ fillingLevel: (i % 100) / 100 }), i))
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    expect(consumer.stats().retries).toBeGreaterThan(0)
+    expect(consumer.stats().retries).toBeLessThan(20) // a 250 ms backoff allows ~5 in that second
+    down = false
+    await vi.waitFor(() => expect(ingest.stats().stored).toBe(100), { timeout: 5000 })
+  })
+
   it('lets the checkpoint lag behind a store that acknowledges before its data is on disk', async () => {
     const { store, wal, ingest } = await setup()
     await provisioned(store)
