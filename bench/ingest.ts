@@ -158,8 +158,10 @@ async function probeLatency(
     reconnectPeriod: 0,
   })
   const samples: number[] = []
+  let firstOfNewSeries = NaN
   const fill = probe.datastreams.fillingLevel!
-  for (let i = 1; i <= 40; i++) {
+  // probe 0 is the new device's first reading: a TSDB indexes a new series first, so it is reported apart
+  for (let i = 0; i <= 40; i++) {
     const time = new Date(BASE + i * 60_000).toISOString()
     const t0 = performance.now()
     await c.publishAsync('urbantwin/v1/devices/bench-probe/up', JSON.stringify({ time, fillingLevel: 0.5 }), {
@@ -172,12 +174,18 @@ async function probeLatency(
       if (body.value[0]?.phenomenonTime === time) break
       await new Promise((r) => setTimeout(r, 5))
     }
-    samples.push(performance.now() - t0)
+    if (i === 0) firstOfNewSeries = performance.now() - t0
+    else samples.push(performance.now() - t0)
     await new Promise((r) => setTimeout(r, 250))
   }
   await c.endAsync()
   await background
-  return { p50: pct(samples, 0.5), p99: pct(samples, 0.99), max: Math.max(...samples) }
+  return {
+    p50: pct(samples, 0.5),
+    p99: pct(samples, 0.99),
+    max: Math.max(...samples),
+    firstOfNewSeries,
+  }
 }
 
 /** The peer: the same observations written straight into the same store in batches of 500 messages. */
@@ -266,14 +274,16 @@ for (const backend of backends) {
   out(
     `\nWAL cost (fsync vs none): ${((1 - withWal.rate / noFsync.rate) * 100).toFixed(0)} % of the end-to-end rate; connecting ${f(PUBLISHERS)} publishers took ${f(withWal.connectMs)} ms (not counted)`,
   )
-  out('\n| publish → queryable at half the sustained rate, 40 probes | p50 ms | p99 ms | max ms |')
-  out('|---|---:|---:|---:|')
+  out(
+    '\n| publish → queryable at half the sustained rate, 40 probes | p50 ms | p99 ms | max ms | first reading of a new device, ms |',
+  )
+  out('|---|---:|---:|---:|---:|')
   for (const [name, r] of [
     ['WAL with fsync', withWal],
     ['WAL without fsync', noFsync],
   ] as const) {
     out(
-      `| ${name} (${f(r.rate / 2)} msgs/s background) | ${r.latency.p50.toFixed(0)} | ${r.latency.p99.toFixed(0)} | ${r.latency.max.toFixed(0)} |`,
+      `| ${name} (${f(r.rate / 2)} msgs/s background) | ${r.latency.p50.toFixed(0)} | ${r.latency.p99.toFixed(0)} | ${r.latency.max.toFixed(0)} | ${r.latency.firstOfNewSeries.toFixed(0)} |`,
     )
   }
   out(
