@@ -66,6 +66,29 @@ async function subscribe(url: string, qos: 0 | 1 | 2 = 1) {
 }
 
 describe('load mode against an in-process aedes', () => {
+  it.each([1, 2] as const)(
+    'reports every acknowledged message by device and sequence number (QoS %i)',
+    async (qos) => {
+      const broker = await startAedes()
+      const acks = new Map<string, number[]>()
+      const report = await runLoad({
+        url: broker.url,
+        devices: 30,
+        connections: 6,
+        qos,
+        messages: 900,
+        onAck: (deviceId, seq) => acks.set(deviceId, [...(acks.get(deviceId) ?? []), seq]),
+      })
+      expect(report.acked).toBe(900)
+      expect([...acks.values()].reduce((n, seqs) => n + seqs.length, 0)).toBe(900)
+      expect(acks.size).toBe(30)
+      for (const [deviceId, seqs] of acks) {
+        const last = report.lastSeq.get(deviceId)!
+        expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: last }, (_, i) => i + 1))
+      }
+    },
+  )
+
   it('200 devices over 20 connections, QoS 1: 2,000 messages all acked, none lost or duplicated', async () => {
     const broker = await startAedes()
     const sub = await subscribe(broker.url)

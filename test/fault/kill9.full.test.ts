@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt'
+import { runLoad } from '@urbantwin/simulators'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   GATEWAY_USER,
@@ -36,47 +36,32 @@ describe('kill -9 while devices publish: every acknowledged reading is stored ex
       streams.push((await registerContainer(first, `k9-${d}`)).datastreams.fillingLevel!)
     const password = secretsOf(first).simulatorPassword
 
-    // 10 publishers, QoS 1, each with a window of 50 messages in flight; every PUBACK recorded
+    // the load-mode simulator: 10 devices on 10 connections, QoS 1, 50 in flight each, sequence numbers;
+    // every PUBACK is recorded by device and sequence number
     const acked: Set<number>[] = Array.from({ length: DEVICES }, () => new Set())
     let ackCount = 0
     let killed = false
-    const clients: MqttClient[] = []
-    const publishers = Array.from({ length: DEVICES }, async (_, d) => {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, {
-        username: GATEWAY_USER,
-        password,
-        reconnectPeriod: 0,
-        clientId: `k9-pub-${d}`,
-      })
-      clients.push(c)
-      c.on('error', () => undefined)
-      let inFlight = 0
-      for (let seq = 1; seq <= PER_DEVICE && c.connected; seq++) {
-        while (inFlight >= 50 && c.connected) await new Promise((r) => setTimeout(r, 1))
-        inFlight++
-        c.publish(
-          `urbantwin/v1/devices/k9-${d}/up`,
-          JSON.stringify({ time: timeOf(seq), fillingLevel: (seq % 100) / 100 }),
-          { qos: 1 },
-          (err) => {
-            inFlight--
-            if (err) return
-            acked[d]!.add(seq)
-            if (++ackCount >= KILL_AFTER_ACKS && !killed) {
-              killed = true
-              first.child.kill('SIGKILL')
-            }
-          },
-        )
-      }
+    const report = await runLoad({
+      url: `mqtt://127.0.0.1:${first.mqttPort}`,
+      devices: DEVICES,
+      connections: DEVICES,
+      qos: 1,
+      inflight: 50,
+      messages: DEVICES * PER_DEVICE,
+      username: GATEWAY_USER,
+      password,
+      deviceId: (i) => `k9-${i}`,
+      topic: (d) => `urbantwin/v1/devices/${d}/up`,
+      payload: (_d, seq) => JSON.stringify({ time: timeOf(seq), fillingLevel: (seq % 100) / 100 }),
+      onAck: (deviceId, seq) => {
+        acked[Number(deviceId.slice(3))]!.add(seq)
+        if (++ackCount >= KILL_AFTER_ACKS && !killed) {
+          killed = true
+          first.child.kill('SIGKILL')
+        }
+      },
     })
-    await Promise.all(publishers)
-    await eventually(
-      async () => (clients.every((c) => !c.connected) ? true : undefined),
-      'publishers cut off by the kill',
-      30_000,
-    )
-    for (const c of clients) c.end(true)
+    expect(report.stoppedBy).toBe('no-connections') // cut off by the kill, not finished
     expect(killed).toBe(true)
     expect(await first.stop()).toBeNull() // killed by a signal, no exit code
     const totalAcked = acked.reduce((n, s) => n + s.size, 0)

@@ -9,7 +9,8 @@ import { generate, parser, type Packet, type QoS } from 'mqtt-packet'
  */
 export type ConnectionEvents = {
   /** A QoS 1/2 publish completed after `latencyMs`. */
-  onAck: (latencyMs: number) => void
+  /** `tag` is what `publish` was given for this message, if anything. */
+  onAck: (latencyMs: number, tag: number | undefined) => void
   /** Writable again with room in the in-flight window. */
   onReady: () => void
   /** The connection failed or closed after CONNACK (not called for connect failures). */
@@ -41,6 +42,8 @@ const CONNACK_REASONS: Record<number, string> = {
 export class LeanConnection {
   private socket: net.Socket | null = null
   private readonly inflight = new Map<number, number>()
+  /** Caller's tags of in-flight messages, kept only for publishes that carry one. */
+  private readonly tags = new Map<number, number>()
   private nextId = 0
   private corked = false
   private blocked = false
@@ -115,13 +118,14 @@ export class LeanConnection {
   }
 
   /** Writes one PUBLISH; the caller checks `ready` first. Returns the packet id (0 for QoS 0). */
-  publish(topic: string, payload: string | Buffer, qos: QoS, now: number): number {
+  publish(topic: string, payload: string | Buffer, qos: QoS, now: number, tag?: number): number {
     let messageId = 0
     if (qos > 0) {
       do
         messageId = this.nextId = (this.nextId % 65_535) + 1 // MQTT-2.3.1-1: non-zero packet ids
       while (this.inflight.has(messageId))
       this.inflight.set(messageId, now)
+      if (tag !== undefined) this.tags.set(messageId, tag)
     }
     this.write(generate({ cmd: 'publish', topic, payload, qos, messageId, dup: false, retain: false }))
     return messageId
@@ -184,7 +188,9 @@ export class LeanConnection {
     const sentAt = messageId === undefined ? undefined : this.inflight.get(messageId)
     if (sentAt === undefined) return // ack for an unknown id: ignore
     this.inflight.delete(messageId!)
-    this.events.onAck(now - sentAt)
+    const tag = this.tags.get(messageId!)
+    if (tag !== undefined) this.tags.delete(messageId!)
+    this.events.onAck(now - sentAt, tag)
     if (this.ready) this.events.onReady()
   }
 

@@ -37,6 +37,8 @@ export type FleetStats = {
   onReady: () => void
   /** Called after each ack or lost connection (the drain sets it). */
   onSettled: () => void
+  /** Called with the tag of each acknowledged tagged publish (the publish loop sets it). */
+  onTaggedAck: (tag: number) => void
 }
 
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1)
@@ -59,15 +61,17 @@ export async function openLoadFleet(options: LoadOptions): Promise<LoadFleet> {
     latency: createHistogram(),
     onReady: () => {},
     onSettled: () => {},
+    onTaggedAck: () => {},
   }
   const live = new Array<boolean>(s.connections).fill(false)
   const connections = Array.from(
     { length: s.connections },
     (_, i) =>
       new LeanConnection(s.inflight, {
-        onAck: (ms) => {
+        onAck: (ms, tag) => {
           stats.acked++
           record(stats.latency, ms)
+          if (tag !== undefined) stats.onTaggedAck(tag)
           stats.onSettled()
         },
         onReady: () => stats.onReady(),

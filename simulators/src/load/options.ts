@@ -117,6 +117,11 @@ export type LoadHooks = {
   /** Per-connection login, called with the connection's first device. Overrides username/password. */
   credentials?: (deviceId: string) => Credentials
   onProgress?: (p: LoadProgress) => void
+  /**
+   * Each PUBACK (QoS 1) or PUBCOMP (QoS 2) with the device and sequence number it acknowledges, e.g. for
+   * fault tests that check every acknowledged message was stored. Costs a small record per publish.
+   */
+  onAck?: (deviceId: string, seq: number) => void
   signal?: AbortSignal
 }
 

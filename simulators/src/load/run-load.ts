@@ -100,6 +100,10 @@ export async function publishLoad(fleet: LoadFleet): Promise<LoadResult> {
   stats.onReady = () => {
     if (waiting) schedule(0)
   }
+  // tags for onAck: one record per publish, (device, seq) recovered from its index
+  const onAck = o.onAck
+  const tagged: Array<[number, number]> = []
+  if (onAck) stats.onTaggedAck = (tag) => onAck(deviceIds[tagged[tag]![0]]!, tagged[tag]![1])
 
   function pump() {
     scheduled = false
@@ -121,7 +125,8 @@ export async function publishLoad(fleet: LoadFleet): Promise<LoadResult> {
       const d = cursor[c]!
       cursor[c] = d + C < deviceIds.length ? d + C : c
       const seq = ++seqs[d]!
-      conn.publish(topics[d]!, payloadOf(deviceIds[d]!, seq, wall), s.qos, now)
+      const tag = onAck && s.qos > 0 ? tagged.push([d, seq]) - 1 : undefined
+      conn.publish(topics[d]!, payloadOf(deviceIds[d]!, seq, wall), s.qos, now, tag)
       n++
     }
     stats.sent += n
