@@ -18,8 +18,10 @@ import { sampleProvision } from '@urbantwin/store/testing'
 import { runLoad } from '@urbantwin/simulators'
 import {
   GATEWAY_USER,
+  NO_SIMULATION,
   health,
   registerContainer,
+  registerContainers,
   secretsOf,
   startPlatformProcess,
   tempDataDir,
@@ -36,7 +38,7 @@ const MESSAGES = Math.min(500_000, Number(values.messages))
 const PUBLISHERS = Math.min(5000, Number(values.publishers))
 const OBS_PER_MESSAGE = 6 // distance, fillingLevel, temperature, batteryLevel, tiltAngle, status
 const BASE = Date.UTC(2026, 0, 1)
-const QUIET = { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0', LOG_LEVEL: 'warn' }
+const QUIET = { ...NO_SIMULATION, LOG_LEVEL: 'warn' }
 
 /**
  * A native container reading with every field, pretty-printed as some gateways forward it (~180 B);
@@ -74,11 +76,10 @@ async function endToEnd(backend: Backend, fsync: boolean) {
     env: { ...QUIET, ...engine.env, WAL_FSYNC: String(fsync) },
   })
   try {
-    for (let i = 0; i < PUBLISHERS; i += 25) {
-      await Promise.all(
-        Array.from({ length: Math.min(25, PUBLISHERS - i) }, (_, k) => registerContainer(p, deviceId(i + k))),
-      )
-    }
+    await registerContainers(
+      p,
+      Array.from({ length: PUBLISHERS }, (_, i) => deviceId(i)),
+    )
     const password = secretsOf(p).simulatorPassword
     const before = (await health(p)).ingest.stored
     const t0 = performance.now()

@@ -10,8 +10,9 @@ import { runLoad } from '@urbantwin/simulators'
 import { startVictoriaMetrics, forceFlush } from '@urbantwin/store/test-engines'
 import {
   GATEWAY_USER,
+  NO_SIMULATION,
   health,
-  registerContainer,
+  registerContainers,
   secretsOf,
   startPlatformProcess,
   tempDataDir,
@@ -40,9 +41,7 @@ const tmp = tempDataDir()
 const p = await startPlatformProcess({
   dataDir: tmp.dir,
   env: {
-    SIM_CONTAINERS: '0',
-    SIM_ACCESS_POINTS: '0',
-    SIM_SURVEYS: '0',
+    ...NO_SIMULATION,
     LOG_LEVEL: 'error',
     TS_BACKEND: 'victoriametrics',
     TS_URL: vm.url,
@@ -50,10 +49,10 @@ const p = await startPlatformProcess({
   },
 })
 try {
-  for (let i = 0; i < DEVICES; i += 25)
-    await Promise.all(
-      Array.from({ length: Math.min(25, DEVICES - i) }, (_, k) => registerContainer(p, deviceId(i + k))),
-    )
+  await registerContainers(
+    p,
+    Array.from({ length: DEVICES }, (_, i) => deviceId(i)),
+  )
   log(`${DEVICES} containers registered; publishing ${RATE} msgs/s`)
   const load = runLoad({
     url: `mqtt://127.0.0.1:${p.mqttPort}`,
@@ -83,7 +82,7 @@ try {
   let peakBacklog = 0
   let peakBytes = 0
   let ackedLate = true
-  for (const end = Date.now() + OUTAGE_MS; Date.now() < end; ) {
+  for (const end = Date.now() + OUTAGE_MS; Date.now() < end;) {
     await new Promise((r) => setTimeout(r, Math.min(10_000, end - Date.now())))
     const h = await health(p)
     const backlog = h.wal.lastSeq - h.consumer.consumedSeq

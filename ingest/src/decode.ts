@@ -41,16 +41,18 @@ function readingsOf(
 }
 
 /**
- * One uplink → observations for the device's Datastreams. Pure: the device record and kind are
- * looked up by the caller. Every refusal carries a reason an operator can act on.
+ * One uplink → observations for the device's Datastreams. Pure: devices and kinds come from the
+ * caller's lookups (synchronous, e.g. a cache filled beforehand). Every refusal carries a reason an
+ * operator can act on.
  */
 export function decodeUplink(
   msg: Inbound,
-  device: DeviceRecord | null,
+  deviceOf: (deviceId: string) => DeviceRecord | undefined,
   kindOf: (id: string) => DeviceKind | undefined,
 ): Outcome<Decoded> {
   const topic = parseDeviceTopic(msg.topic)
   if (!topic) return fail(`${msg.topic} is not a device uplink topic`)
+  const device = deviceOf(topic.deviceId)
   if (!device) return fail(`device ${topic.deviceId} is not registered`)
   const kind = kindOf(device.kind)
   if (!kind) return fail(`device ${topic.deviceId} has unknown kind ${device.kind}`)

@@ -87,11 +87,6 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
-  function deviceFor(topic: string): DeviceRecord | null {
-    const id = parseDeviceTopic(topic)?.deviceId
-    return (id && devices.get(id)) || null
-  }
-
   function quarantineEntry(r: WalRecord, reason: string): QuarantineEntry {
     const category = categorise(reason)
     // never keep what was refused for privacy; cap everything else
@@ -109,12 +104,14 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
+  const deviceOf = (deviceId: string) => devices.get(deviceId)
+
   async function prepare(records: readonly WalRecord[]): Promise<PreparedBatch> {
     const accepted: Decoded = { observations: [], events: [] }
     const refused: QuarantineEntry[] = []
     await loadDevices(records)
     for (const r of records) {
-      const outcome = decodeUplink(r, deviceFor(r.topic), deps.kindOf)
+      const outcome = decodeUplink(r, deviceOf, deps.kindOf)
       if (outcome.ok) {
         accepted.observations.push(...outcome.value.observations)
         accepted.events.push(...outcome.value.events)

@@ -7,15 +7,24 @@ import { createApp } from '@urbantwin/api'
 import { createBroker, hashToken } from '@urbantwin/broker'
 import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
-import { createIngest, createWalConsumer } from '@urbantwin/ingest'
+import { createIngest, createWalConsumer, type ConsumerStats, type IngestStats } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
-import { openStore, openWal, timeSeriesOptions } from '@urbantwin/store'
+import { openStore, openWal, timeSeriesOptions, type WalStats } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
 import { viewerDir } from './viewer.ts'
 import { createMetrics } from './metrics.ts'
+
+/** `GET /api/health`: what ingest, the WAL and its consumer are doing. */
+export type PlatformHealth = {
+  ingest: IngestStats
+  wal: WalStats
+  consumer: ConsumerStats
+  mqttClients: number
+  timeSeries: { backend: Config['TS_BACKEND']; reachable: boolean }
+}
 
 export type RunningPlatform = {
   httpPort: number
@@ -135,7 +144,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         },
       },
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
-      health: () => ({
+      health: (): PlatformHealth => ({
         ingest: ingest.stats(),
         wal: wal.stats(),
         consumer: consumer.stats(),

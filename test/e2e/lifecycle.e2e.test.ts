@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { eventually, startPlatformProcess, tempDataDir } from '../src/index.ts'
+import { NO_SIMULATION, eventually, startPlatformProcess, tempDataDir } from '../src/index.ts'
 
 type Collection = { value: { result: unknown; '@iot.id': number }[]; '@iot.count'?: number }
 
@@ -34,7 +34,7 @@ describe('the platform process stops cleanly on SIGTERM and its data survives a 
 
     const second = await startPlatformProcess({
       dataDir: tmp.dir,
-      env: { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0' },
+      env: NO_SIMULATION,
     })
     try {
       expect(second.stderr.join('\n')).not.toMatch(/First start/)

@@ -3,7 +3,13 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '@urbantwin/model'
 import { munichScenarios, provisionDevices, runFleet } from '@urbantwin/simulators'
-import { eventually, startPlatformProcess, tempDataDir, type PlatformProcess } from '../src/index.ts'
+import {
+  NO_SIMULATION,
+  eventually,
+  startPlatformProcess,
+  tempDataDir,
+  type PlatformProcess,
+} from '../src/index.ts'
 
 describe('a test engineer provisions simulated devices and back-fills a day with their own logins', () => {
   const tmp = tempDataDir()
@@ -16,7 +22,7 @@ describe('a test engineer provisions simulated devices and back-fills a day with
   it('registers every device through the API and stores history with the original timestamps', async () => {
     platform = await startPlatformProcess({
       dataDir: tmp.dir,
-      env: { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0' },
+      env: NO_SIMULATION,
     })
     const { apiAdminKey } = JSON.parse(readFileSync(join(platform.dataDir, 'secrets.json'), 'utf8')) as {
       apiAdminKey: string

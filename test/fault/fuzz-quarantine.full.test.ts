@@ -3,6 +3,7 @@ import mqtt from 'mqtt'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   GATEWAY_USER,
+  NO_SIMULATION,
   eventually,
   health,
   registerContainer,
@@ -13,7 +14,6 @@ import {
 } from '../src/index.ts'
 
 const MESSAGES = 10_000
-const QUIET = { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0' }
 const enc = new TextEncoder()
 
 /** Topics a gateway may publish to: real and unknown devices, native and in LoRaWAN envelopes. */
@@ -45,7 +45,7 @@ describe('10,000 random and mutated messages: nothing crashes, every refused one
   })
 
   it('accounts for every message as stored or quarantined with a reason', async () => {
-    platform = await startPlatformProcess({ dataDir: tmp.dir, env: QUIET })
+    platform = await startPlatformProcess({ dataDir: tmp.dir, env: NO_SIMULATION })
     await registerContainer(platform, 'fz-1')
     const messages = fc.sample(fc.tuple(topic, payload), { numRuns: MESSAGES, seed: 4242 })
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, {

@@ -2,6 +2,7 @@ import { runLoad } from '@urbantwin/simulators'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   GATEWAY_USER,
+  NO_SIMULATION,
   eventually,
   health,
   registerContainer,
@@ -14,7 +15,7 @@ import {
 const DEVICES = 10
 const PER_DEVICE = 1000
 const KILL_AFTER_ACKS = 3000
-const QUIET = { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0', API_MAX_TOP: '5000' }
+const QUIET = { ...NO_SIMULATION, API_MAX_TOP: '5000' }
 
 /** Sequence number n of a device ↔ a phenomenonTime 1 s apart from a fixed base. */
 const BASE = Date.UTC(2026, 10, 1)

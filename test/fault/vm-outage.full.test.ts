@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { forceFlush, startVictoriaMetrics, type VictoriaMetrics } from '@urbantwin/store/test-engines'
 import {
   GATEWAY_USER,
+  NO_SIMULATION,
   eventually,
   health,
   registerContainer,
@@ -33,9 +34,7 @@ describe('VictoriaMetrics killed for 60 s while devices publish: nothing lost, n
     platform = await startPlatformProcess({
       dataDir: tmp.dir,
       env: {
-        SIM_CONTAINERS: '0',
-        SIM_ACCESS_POINTS: '0',
-        SIM_SURVEYS: '0',
+        ...NO_SIMULATION,
         TS_BACKEND: 'victoriametrics',
         TS_URL: vm.url,
         TS_TIMEOUT_MS: '2000',

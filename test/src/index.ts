@@ -5,4 +5,12 @@ export {
   type PlatformProcess,
   type LogLine,
 } from './platform-process.ts'
-export { secretsOf, registerContainer, health, GATEWAY_USER, type Health } from './operator.ts'
+export {
+  secretsOf,
+  registerContainer,
+  registerContainers,
+  health,
+  GATEWAY_USER,
+  NO_SIMULATION,
+  type Health,
+} from './operator.ts'

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { PlatformHealth } from '@urbantwin/platform'
 import type { PlatformProcess } from './platform-process.ts'
 
 /** What an operator of a running platform has: the generated secrets in its data dir. */
@@ -14,6 +15,9 @@ export function secretsOf(p: Pick<PlatformProcess, 'dataDir'>): {
 }
 
 export const GATEWAY_USER = 'urbantwin-simulator'
+
+/** Platform settings for tests and benchmarks that bring their own devices: no simulated city. */
+export const NO_SIMULATION = { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0' } as const
 
 /** Registers a used-clothing container through the operator API; returns its Datastream ids. */
 export async function registerContainer(p: PlatformProcess, deviceId: string, lon = 11.57, lat = 48.14) {
@@ -30,18 +34,17 @@ export async function registerContainer(p: PlatformProcess, deviceId: string, lo
   }
 }
 
-export type Health = {
-  ingest: {
-    received: number
-    accepted: number
-    stored: number
-    duplicates: number
-    quarantined: number
-    byCategory: Record<string, number>
-  }
-  wal: { lastSeq: number; checkpoint: number; backlog: number; bytes: number }
-  consumer: { consumedSeq: number; storeDownSince: string | null; retries: number; lastError: string | null }
+/** Registers many containers, `concurrency` requests at a time. */
+export async function registerContainers(p: PlatformProcess, deviceIds: readonly string[], concurrency = 25) {
+  const out: Awaited<ReturnType<typeof registerContainer>>[] = []
+  for (let i = 0; i < deviceIds.length; i += concurrency)
+    out.push(
+      ...(await Promise.all(deviceIds.slice(i, i + concurrency).map((id) => registerContainer(p, id)))),
+    )
+  return out
 }
+
+export type Health = PlatformHealth
 
 export async function health(p: Pick<PlatformProcess, 'base'>): Promise<Health> {
   return (await (await fetch(`${p.base}/api/health`)).json()) as Health

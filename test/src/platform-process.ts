@@ -34,10 +34,8 @@ export async function startPlatformProcess(opts: {
   dataDir: string
   env?: Record<string, string>
   readyTimeoutMs?: number
-  /** Extra node flags, e.g. `--cpu-prof` for profiling a benchmark. */
-  nodeArgs?: string[]
 }): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, MAIN], {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
     cwd: opts.dataDir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -114,7 +112,7 @@ export async function startPlatformProcess(opts: {
 /** Polls `probe` until it returns a value, without fixed sleeps in the tests themselves. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,
-  what: string | (() => string),
+  what: string,
   ms = 30_000,
 ): Promise<T> {
   const end = Date.now() + ms
@@ -126,10 +124,7 @@ export async function eventually<T>(
     } catch (err) {
       last = err
     }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${String(last)}` : ''}`,
-      )
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }

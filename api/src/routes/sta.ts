@@ -63,6 +63,23 @@ export function staRouter(deps: StaDeps): Router {
     })
   }
 
+  /** An entity's single related entity (STA 9.2.3: navigation to an entity), e.g. `/Datastreams(1)/Thing`. */
+  function related<P, T>(
+    path: string,
+    loadParent: (id: Id) => Promise<P | null>,
+    load: (parent: P) => Promise<T | null>,
+    toJson: (l: Links, item: T) => Record<string, unknown>,
+  ) {
+    single(
+      path,
+      async (id) => {
+        const parent = await loadParent(id)
+        return parent ? load(parent) : null
+      },
+      toJson,
+    )
+  }
+
   router.get('/', (req, res) => {
     res.json(serviceRoot(links(req).base))
   })
@@ -86,12 +103,10 @@ export function staRouter(deps: StaDeps): Router {
   )
   collection('/HistoricalLocations', (_req, p) => store.historicalLocations(p), historicalLocationJson)
   single('/HistoricalLocations\\(:id\\)', (id) => store.historicalLocation(id), historicalLocationJson)
-  single(
+  related(
     '/HistoricalLocations\\(:id\\)/Thing',
-    async (id) => {
-      const h = await store.historicalLocation(id)
-      return h ? store.thing(h.thingId) : null
-    },
+    (id) => store.historicalLocation(id),
+    (h) => store.thing(h.thingId),
     thingJson,
   )
   collection(
@@ -109,21 +124,11 @@ export function staRouter(deps: StaDeps): Router {
   single('/Locations\\(:id\\)', (id) => store.location(id), locationJson)
   collection('/Datastreams', (_req, p) => store.datastreams(p), datastreamJson)
   single('/Datastreams\\(:id\\)', (id) => store.datastream(id), datastreamJson)
-  /** A Datastream's single related entity (STA 9.2.3: navigation to an entity). */
-  function fromDatastream<T>(
+  const fromDatastream = <T>(
     nav: string,
     load: (d: DatastreamRecord) => Promise<T | null>,
     toJson: (l: Links, item: T) => Record<string, unknown>,
-  ) {
-    single(
-      `/Datastreams\\(:id\\)/${nav}`,
-      async (id) => {
-        const d = await store.datastream(id)
-        return d ? load(d) : null
-      },
-      toJson,
-    )
-  }
+  ) => related(`/Datastreams\\(:id\\)/${nav}`, (id) => store.datastream(id), load, toJson)
   fromDatastream('Thing', (d) => store.thing(d.thingId), thingJson)
   fromDatastream('Sensor', (d) => store.sensor(d.sensorId), sensorJson)
   fromDatastream(
@@ -137,12 +142,10 @@ export function staRouter(deps: StaDeps): Router {
     observationJson,
   )
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
-  single(
+  related(
     '/Observations\\(:id\\)/Datastream',
-    async (id) => {
-      const o = await store.observation(id)
-      return o ? store.datastream(o.datastreamId) : null
-    },
+    (id) => store.observation(id),
+    (o) => store.datastream(o.datastreamId),
     datastreamJson,
   )
   single('/Sensors\\(:id\\)', (id) => store.sensor(id), sensorJson)

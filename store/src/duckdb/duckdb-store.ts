@@ -100,18 +100,37 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       })
   }
 
-  async function deviceIn(sql: Sql, deviceId: string): Promise<DeviceRecord | null> {
-    const thing = await sql.one('SELECT id, kind, properties FROM things WHERE device_id = ?', [deviceId])
-    if (!thing) return null
-    const streams = await sql.rows('SELECT id, key FROM datastreams WHERE thing_id = ?', [Number(thing.id)])
-    return {
-      deviceId,
-      kind: String(thing.kind),
-      thingId: Number(thing.id),
-      datastreams: Object.fromEntries(streams.map((s) => [String(s.key), Number(s.id)])),
-      properties: parseJson<Record<string, unknown>>(thing.properties) ?? {},
+  /** The registered ones among `deviceIds`, Thing and Datastreams in one query. */
+  async function devicesIn(sql: Sql, deviceIds: readonly string[]): Promise<DeviceRecord[]> {
+    if (deviceIds.length === 0) return []
+    const rows = await sql.rows(
+      `SELECT t.device_id, t.id, t.kind, t.properties, d.id AS datastream_id, d.key
+       FROM things t LEFT JOIN datastreams d ON d.thing_id = t.id
+       WHERE t.device_id IN (SELECT unnest(?::VARCHAR[]))
+       ORDER BY t.device_id, d.id`,
+      [listValue([...deviceIds])],
+    )
+    const byId = new Map<string, DeviceRecord>()
+    for (const r of rows) {
+      const deviceId = String(r.device_id)
+      let d = byId.get(deviceId)
+      if (!d) {
+        d = {
+          deviceId,
+          kind: String(r.kind),
+          thingId: Number(r.id),
+          datastreams: {},
+          properties: parseJson<Record<string, unknown>>(r.properties) ?? {},
+        }
+        byId.set(deviceId, d)
+      }
+      if (r.datastream_id !== null) d.datastreams[String(r.key)] = Number(r.datastream_id)
     }
+    return [...byId.values()]
   }
+
+  const deviceIn = async (sql: Sql, deviceId: string): Promise<DeviceRecord | null> =>
+    (await devicesIn(sql, [deviceId]))[0] ?? null
 
   async function idOf(
     sql: Sql,
@@ -266,35 +285,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         return device ? { device, added } : null
       }),
     device: (deviceId) => conn.exclusive((sql) => deviceIn(sql, deviceId)),
-    devices: (deviceIds) =>
-      deviceIds.length === 0
-        ? Promise.resolve([])
-        : conn.exclusive(async (sql) => {
-            const rows = await sql.rows(
-              `SELECT t.device_id, t.id, t.kind, t.properties, d.id AS datastream_id, d.key
-               FROM things t LEFT JOIN datastreams d ON d.thing_id = t.id
-               WHERE t.device_id IN (SELECT unnest(?::VARCHAR[]))
-               ORDER BY t.device_id, d.key`,
-              [listValue([...deviceIds])],
-            )
-            const byId = new Map<string, DeviceRecord>()
-            for (const r of rows) {
-              const deviceId = String(r.device_id)
-              let d = byId.get(deviceId)
-              if (!d) {
-                d = {
-                  deviceId,
-                  kind: String(r.kind),
-                  thingId: Number(r.id),
-                  datastreams: {},
-                  properties: parseJson<Record<string, unknown>>(r.properties) ?? {},
-                }
-                byId.set(deviceId, d)
-              }
-              if (r.datastream_id !== null) d.datastreams[String(r.key)] = Number(r.datastream_id)
-            }
-            return [...byId.values()]
-          }),
+    devices: (deviceIds) => conn.exclusive((sql) => devicesIn(sql, deviceIds)),
 
     things: (p) => conn.exclusive((sql) => page(sql, 'things', [], p, toThing)),
     thing: byId('things', toThing),

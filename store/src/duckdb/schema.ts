@@ -1,3 +1,14 @@
+/** Observations, once per Datastream and phenomenonTime (see DROP_OBSERVATIONS_UNIQUE). */
+const OBSERVATIONS_COLUMNS = `(
+    id BIGINT PRIMARY KEY DEFAULT nextval('observation_ids'),
+    datastream_id INTEGER NOT NULL,
+    phenomenon_time TIMESTAMPTZ NOT NULL,
+    result_time TIMESTAMPTZ NOT NULL,
+    result_number DOUBLE,
+    result_json VARCHAR,
+    result_quality VARCHAR
+  )`
+
 /**
  * DDL of the embedded store. Every statement is idempotent, so opening an existing file is safe.
  * Schema changes are never left in DuckDB's own WAL: the store checkpoints right after them, because
@@ -73,15 +84,7 @@ export const SCHEMA = [
     properties JSON,
     UNIQUE (thing_id, key)
   )`,
-  `CREATE TABLE IF NOT EXISTS observations (
-    id BIGINT PRIMARY KEY DEFAULT nextval('observation_ids'),
-    datastream_id INTEGER NOT NULL,
-    phenomenon_time TIMESTAMPTZ NOT NULL,
-    result_time TIMESTAMPTZ NOT NULL,
-    result_number DOUBLE,
-    result_json VARCHAR,
-    result_quality VARCHAR
-  )`,
+  `CREATE TABLE IF NOT EXISTS observations ${OBSERVATIONS_COLUMNS}`,
   `CREATE TABLE IF NOT EXISTS mqtt_accounts (
     username VARCHAR PRIMARY KEY,
     password_hash VARCHAR NOT NULL,
@@ -97,15 +100,7 @@ export const SCHEMA = [
  * Files made before dropped the index this way (DuckDB cannot drop a constraint in place).
  */
 export const DROP_OBSERVATIONS_UNIQUE = [
-  `CREATE TABLE observations_new (
-    id BIGINT PRIMARY KEY DEFAULT nextval('observation_ids'),
-    datastream_id INTEGER NOT NULL,
-    phenomenon_time TIMESTAMPTZ NOT NULL,
-    result_time TIMESTAMPTZ NOT NULL,
-    result_number DOUBLE,
-    result_json VARCHAR,
-    result_quality VARCHAR
-  )`,
+  `CREATE TABLE observations_new ${OBSERVATIONS_COLUMNS}`,
   `INSERT INTO observations_new SELECT id, datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM observations`,
   `DROP TABLE observations`,
   `ALTER TABLE observations_new RENAME TO observations`,

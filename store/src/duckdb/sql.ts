@@ -13,8 +13,13 @@ export type Row = Record<string, unknown>
  */
 export class SerialConnection {
   #tail: Promise<unknown> = Promise.resolve()
-  readonly #statements = new StatementCache()
-  constructor(readonly conn: DuckDBConnection) {}
+  readonly #statements: StatementCache
+  constructor(
+    readonly conn: DuckDBConnection,
+    statementCacheSize = 200,
+  ) {
+    this.#statements = new StatementCache(statementCacheSize)
+  }
 
   exclusive<T>(work: (c: Sql) => Promise<T>): Promise<T> {
     const sql = new Sql(this.conn, this.#statements)
