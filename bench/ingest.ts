@@ -26,16 +26,20 @@ import {
   startPlatformProcess,
   tempDataDir,
 } from '@urbantwin/test'
+import { cpuOf, diffCpu } from './cpu.ts'
 
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '50000' },
     publishers: { type: 'string', default: '1000' },
     backends: { type: 'string', default: 'duckdb,victoriametrics' },
+    runs: { type: 'string', default: '3' },
   },
 })
 const MESSAGES = Math.min(500_000, Number(values.messages))
 const PUBLISHERS = Math.min(5000, Number(values.publishers))
+/** Each configuration runs this often, interleaved; tables show medians (and the range). */
+const RUNS = Math.max(1, Math.min(10, Number(values.runs)))
 const OBS_PER_MESSAGE = 6 // distance, fillingLevel, temperature, batteryLevel, tiltAngle, status
 const BASE = Date.UTC(2026, 0, 1)
 const QUIET = { ...NO_SIMULATION, LOG_LEVEL: 'warn' }
@@ -65,7 +69,13 @@ const pct = (xs: number[], p: number) =>
 type Backend = {
   name: string
   /** Platform environment for this backend (a fresh engine per run). */
-  start(): Promise<{ env: Record<string, string>; options: TimeSeriesOptions; stop(): Promise<void> }>
+  start(): Promise<{
+    env: Record<string, string>
+    options: TimeSeriesOptions
+    /** The engine's own process (a TSDB), whose CPU counts too. */
+    pid?: number
+    stop(): Promise<void>
+  }>
 }
 
 async function endToEnd(backend: Backend, fsync: boolean) {
@@ -82,6 +92,12 @@ async function endToEnd(backend: Backend, fsync: boolean) {
     )
     const password = secretsOf(p).simulatorPassword
     const before = (await health(p)).ingest.stored
+    const pid = p.child.pid!
+    const cpu0 = {
+      platform: cpuOf(pid),
+      publisher: cpuOf(process.pid),
+      engine: engine.pid ? cpuOf(engine.pid).totalMs : 0,
+    }
     const t0 = performance.now()
     const report = await runLoad({
       url: `mqtt://127.0.0.1:${p.mqttPort}`,
@@ -110,6 +126,9 @@ async function endToEnd(backend: Backend, fsync: boolean) {
       await new Promise((r) => setTimeout(r, 20))
     }
     const stored = performance.now()
+    const platformCpu = diffCpu(cpu0.platform, cpuOf(pid))
+    const publisherCpu = diffCpu(cpu0.publisher, cpuOf(process.pid)).totalMs
+    const engineCpu = engine.pid ? cpuOf(engine.pid).totalMs - cpu0.engine : 0
     // sustained rate: from the first PUBLISH (after all publishers connected) to stored & queryable
     const start = t0 + report.connectMs
     const rate = report.acked / ((stored - start) / 1000)
@@ -123,6 +142,8 @@ async function endToEnd(backend: Backend, fsync: boolean) {
       errors: report.errors,
       latency,
       quarantined,
+      elapsedMs: stored - t0,
+      cpu: { platform: platformCpu, publisher: publisherCpu, engine: engineCpu },
       slowWrites: p.logs.filter((l) => l.msg === 'slow store write').map((l) => Number(l.ms)),
     }
   } finally {
@@ -182,9 +203,8 @@ async function probeLatency(
   await c.endAsync()
   await background
   return {
-    p50: pct(samples, 0.5),
+    samples,
     p99: pct(samples, 0.99),
-    max: Math.max(...samples),
     firstOfNewSeries,
   }
 }
@@ -207,6 +227,7 @@ async function directWrite(backend: Backend) {
         ),
       )
     }
+    const cpu0 = { own: cpuOf(process.pid), engine: engine.pid ? cpuOf(engine.pid).totalMs : 0 }
     const t0 = performance.now()
     for (let m = 0; m < MESSAGES; m += 500) {
       const batch = []
@@ -218,7 +239,12 @@ async function directWrite(backend: Backend) {
       }
       await store.appendObservations(batch)
     }
-    return MESSAGES / ((performance.now() - t0) / 1000)
+    const elapsedMs = performance.now() - t0
+    const own = diffCpu(cpu0.own, cpuOf(process.pid))
+    return {
+      rate: MESSAGES / (elapsedMs / 1000),
+      cpu: { ...own, engineMs: engine.pid ? cpuOf(engine.pid).totalMs - cpu0.engine : 0 },
+    }
   } finally {
     await store.close()
     await engine.stop()
@@ -237,6 +263,7 @@ const victoriaMetrics: Backend = {
     return {
       env: { TS_BACKEND: 'victoriametrics', TS_URL: vm.url },
       options: { backend: 'victoriametrics', url: vm.url, timeoutMs: 10_000 },
+      pid: vm.pid,
       async stop() {
         await vm.stop()
         vm.remove()
@@ -247,51 +274,84 @@ const victoriaMetrics: Backend = {
 const chosen = values.backends.split(',').map((b) => b.trim())
 const backends = [duckdb, victoriaMetrics].filter((b) => chosen.includes(b.name.toLowerCase()))
 const f = (x: number) => Math.round(x).toLocaleString('en-US')
+const median = (xs: number[]) => pct(xs, 0.5)
+/** Median, and the range when there were several runs. */
+const mr = (xs: number[], fmt: (x: number) => string = f) =>
+  xs.length > 1 ? `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})` : fmt(xs[0]!)
 const report: string[] = []
 const out = (line = '') => {
   report.push(line)
   console.log(line)
 }
+type EndToEnd = Awaited<ReturnType<typeof endToEnd>>
 for (const backend of backends) {
-  const direct = await directWrite(backend)
-  const withWal = await endToEnd(backend, true)
-  const noFsync = await endToEnd(backend, false)
+  const peers: Awaited<ReturnType<typeof directWrite>>[] = []
+  const withWal: EndToEnd[] = []
+  const noFsync: EndToEnd[] = []
+  for (let run = 0; run < RUNS; run++) {
+    peers.push(await directWrite(backend))
+    withWal.push(await endToEnd(backend, true))
+    noFsync.push(await endToEnd(backend, false))
+    console.error(`${backend.name}: run ${run + 1} of ${RUNS} done`)
+  }
+  const direct = median(peers.map((p) => p.rate))
+  const configs = [
+    [`MQTT → WAL (fsync) → ingest → ${backend.name}`, 'WAL with fsync', withWal],
+    ['same, WAL without fsync (benchmark only)', 'WAL without fsync', noFsync],
+  ] as const
   out(
-    `\nIngest, ${backend.name} backend: ${f(MESSAGES)} QoS 1 messages (${payload('x', 1).length} B JSON, ${OBS_PER_MESSAGE} observations each) from ${f(PUBLISHERS)} publishers, ${process.platform} ${process.arch}\n`,
+    `\nIngest, ${backend.name} backend: ${f(MESSAGES)} QoS 1 messages (${payload('x', 1).length} B JSON, ${OBS_PER_MESSAGE} observations each) from ${f(PUBLISHERS)} publishers, ${process.platform} ${process.arch}; ${RUNS} run(s) each, median (min–max)\n`,
   )
   out('| path | msgs/s stored & queryable | obs/s | acked msgs/s | × direct write |')
   out('|---|---:|---:|---:|---:|')
   out(
-    `| peer: direct bulk write into ${backend.name} (500 msgs per batch) | ${f(direct)} | ${f(direct * OBS_PER_MESSAGE)} | – | 1.00 |`,
+    `| peer: direct bulk write into ${backend.name} (500 msgs per batch) | ${mr(peers.map((p) => p.rate))} | ${f(direct * OBS_PER_MESSAGE)} | – | 1.00 |`,
   )
-  for (const [name, r] of [
-    [`MQTT → WAL (fsync) → ingest → ${backend.name}`, withWal],
-    ['same, WAL without fsync (benchmark only)', noFsync],
-  ] as const) {
+  for (const [name, , runs] of configs) {
+    const rates = runs.map((r) => r.rate)
     out(
-      `| ${name} | ${f(r.rate)} | ${f(r.rate * OBS_PER_MESSAGE)} | ${f(r.ackRate)} | ${(r.rate / direct).toFixed(2)} |`,
+      `| ${name} | ${mr(rates)} | ${f(median(rates) * OBS_PER_MESSAGE)} | ${mr(runs.map((r) => r.ackRate))} | ${mr(
+        rates.map((r) => r / direct),
+        (x) => x.toFixed(2),
+      )} |`,
+    )
+  }
+  const walCost = withWal.map((r, i) => (1 - r.rate / noFsync[i]!.rate) * 100)
+  out(
+    `\nWAL cost (fsync vs none, run by run): ${walCost.map((c) => `${c.toFixed(0)} %`).join(', ')} of the end-to-end rate; connecting ${f(PUBLISHERS)} publishers took ${mr(withWal.map((r) => r.connectMs))} ms (not counted in rates, counted in CPU)`,
+  )
+  const perK = (ms: number, msgs: number) => (ms / msgs) * 1000
+  const g = (x: number) => x.toFixed(0)
+  out(
+    '\n| CPU ms per 1,000 msgs (median) | store/platform process (its main thread) | publisher | engine | total | rate if both cores were busy |',
+  )
+  out('|---|---:|---:|---:|---:|---:|')
+  const peerTotal = peers.map((p) => perK(p.cpu.totalMs + p.cpu.engineMs, MESSAGES))
+  out(
+    `| peer | ${g(median(peers.map((p) => perK(p.cpu.totalMs, MESSAGES))))} (${g(median(peers.map((p) => perK(p.cpu.mainThreadMs, MESSAGES))))}) | – | ${g(median(peers.map((p) => perK(p.cpu.engineMs, MESSAGES))))} | ${g(median(peerTotal))} | ${f(2_000_000 / median(peerTotal))} |`,
+  )
+  for (const [, name, runs] of configs) {
+    const m = (pick: (r: EndToEnd) => number) => median(runs.map((r) => perK(pick(r), r.acked)))
+    const total = m((r) => r.cpu.platform.totalMs + r.cpu.publisher + r.cpu.engine)
+    out(
+      `| end to end, ${name} | ${g(m((r) => r.cpu.platform.totalMs))} (${g(m((r) => r.cpu.platform.mainThreadMs))}) | ${g(m((r) => r.cpu.publisher))} | ${g(m((r) => r.cpu.engine))} | ${g(total)} | ${f(2_000_000 / total)} |`,
     )
   }
   out(
-    `\nWAL cost (fsync vs none): ${((1 - withWal.rate / noFsync.rate) * 100).toFixed(0)} % of the end-to-end rate; connecting ${f(PUBLISHERS)} publishers took ${f(withWal.connectMs)} ms (not counted)`,
-  )
-  out(
-    '\n| publish → queryable at half the sustained rate, 40 probes | p50 ms | p99 ms | max ms | first reading of a new device, ms |',
+    `\n| publish → queryable at half the sustained rate, ${40 * RUNS} probes | p50 ms | p99 ms | p99 per run, ms | first reading of a new device, ms (per run) |`,
   )
   out('|---|---:|---:|---:|---:|')
-  for (const [name, r] of [
-    ['WAL with fsync', withWal],
-    ['WAL without fsync', noFsync],
-  ] as const) {
+  for (const [, name, runs] of configs) {
+    const all = runs.flatMap((r) => r.latency.samples)
     out(
-      `| ${name} (${f(r.rate / 2)} msgs/s background) | ${r.latency.p50.toFixed(0)} | ${r.latency.p99.toFixed(0)} | ${r.latency.max.toFixed(0)} | ${r.latency.firstOfNewSeries.toFixed(0)} |`,
+      `| ${name} (${f(median(runs.map((r) => r.rate)) / 2)} msgs/s background) | ${g(pct(all, 0.5))} | ${g(pct(all, 0.99))} | ${runs.map((r) => g(r.latency.p99)).join(', ')} | ${runs.map((r) => g(r.latency.firstOfNewSeries)).join(', ')} |`,
     )
   }
+  const slow = [...withWal, ...noFsync].flatMap((r) => r.slowWrites)
+  out(`\nstore writes ≥ 1 s: ${slow.length ? slow.map((ms) => `${f(ms)} ms`).join(', ') : 'none'}`)
+  const all = [...withWal, ...noFsync]
   out(
-    `\nstore writes ≥ 1 s: ${[withWal, noFsync].map((r) => (r.slowWrites.length ? r.slowWrites.map((ms) => `${f(ms)} ms`).join(', ') : 'none')).join(' / ')}`,
-  )
-  out(
-    `quarantined: ${withWal.quarantined + noFsync.quarantined}; errors: ${withWal.errors + noFsync.errors}; acked ${f(withWal.acked)} and ${f(noFsync.acked)} of ${f(MESSAGES)}`,
+    `quarantined: ${all.reduce((n, r) => n + r.quarantined, 0)}; errors: ${all.reduce((n, r) => n + r.errors, 0)}; acked ${all.map((r) => f(r.acked)).join(', ')} of ${f(MESSAGES)} each`,
   )
 }
 if (backends.length > 1) console.log(`\n---- all tables ----\n${report.join('\n')}`)
