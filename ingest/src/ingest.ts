@@ -5,7 +5,10 @@ import { categorise } from './categorise.ts'
 import { decodeUplink, type Decoded } from './decode.ts'
 
 export type IngestDeps = {
-  store: Pick<Store, 'devices' | 'ensureDatastreams' | 'appendObservations' | 'quarantine'>
+  store: Pick<
+    Store,
+    'devices' | 'registrations' | 'provisionDevice' | 'ensureDatastreams' | 'appendObservations' | 'quarantine'
+  >
   kindOf: (id: string) => DeviceKind | undefined
   log: Logger
   /** Called with what was stored, after the store confirmed the write. */
@@ -72,19 +75,38 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (id && !devices.has(id)) missing.add(id)
     }
     if (missing.size === 0) return
-    for (const found of await store.devices([...missing])) {
-      let d = found
-      const kind = deps.kindOf(d.kind)
+    const found = await store.devices([...missing])
+    for (const d of found) missing.delete(d.deviceId)
+    for (const d of [...found, ...(await recreateThings([...missing]))]) {
+      let device = d
+      const kind = deps.kindOf(device.kind)
       // a registered device whose Thing lacks Datastreams of its kind gets them on its first message
-      if (kind && kind.datastreams.some((spec) => d.datastreams[spec.key] === undefined)) {
-        const ensured = await store.ensureDatastreams(d.deviceId, kind.sensor, kind.datastreams)
+      if (kind && kind.datastreams.some((spec) => device.datastreams[spec.key] === undefined)) {
+        const ensured = await store.ensureDatastreams(device.deviceId, kind.sensor, kind.datastreams)
         if (ensured) {
-          d = ensured.device
-          log.info({ deviceId: d.deviceId, added: ensured.added }, 'created missing Datastreams')
+          device = ensured.device
+          log.info({ deviceId: device.deviceId, added: ensured.added }, 'created missing Datastreams')
         }
       }
-      devices.set(d.deviceId, d)
+      devices.set(device.deviceId, device)
     }
+  }
+
+  /**
+   * Registered devices whose Thing is gone (deleted through the API) get it back from their
+   * registration, with a new Location and the kind's Datastreams; the rest stay unknown.
+   */
+  async function recreateThings(deviceIds: string[]): Promise<DeviceRecord[]> {
+    if (deviceIds.length === 0) return []
+    const out: DeviceRecord[] = []
+    for (const r of await store.registrations(deviceIds)) {
+      const kind = deps.kindOf(r.kind)
+      if (!kind) continue
+      const device = await store.provisionDevice({ ...r, sensor: kind.sensor, datastreams: kind.datastreams })
+      log.info({ deviceId: r.deviceId, thingId: device.thingId }, 'recreated the Thing of a registered device')
+      out.push(device)
+    }
+    return out
   }
 
   function quarantineEntry(r: WalRecord, reason: string): QuarantineEntry {

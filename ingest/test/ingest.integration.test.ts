@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clothingContainer, deviceKind } from '@urbantwin/devices'
 import { silentLogger, type Inbound, type ObservationEvent } from '@urbantwin/model'
 import { openDuckDbStore, openWal, type Store } from '@urbantwin/store'
-import { sampleProvision } from '@urbantwin/store/testing'
+import { openDuckDb, sampleProvision } from '@urbantwin/store/testing'
 import { createIngest, createWalConsumer } from '../src/index.ts'
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
@@ -281,5 +281,36 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
       (o) => o.result,
     )
     expect(fills).toEqual([50, 75]) // (1000 − 500) / 1000 after, (1800 − 450) / 1800 before
+  })
+
+  it('gives a registered device whose Thing was deleted a new Thing on its next valid message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-ingest-'))
+    const { store, conn } = await openDuckDb({ path: ':memory:' })
+    const wal = await openWal({ dir })
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => store.close(),
+      () => wal.close(),
+    )
+    const ingest = createIngest({ store, kindOf: deviceKind, log: silentLogger })
+    const consumer = createWalConsumer({ wal, prepare: ingest.prepare, handle: ingest.store, log: silentLogger })
+    cleanup.push(() => consumer.stop())
+    const before = await provisioned(store)
+    await conn.exclusive(async (sql) => {
+      await sql.run('DELETE FROM datastreams WHERE thing_id = ?', [before.thingId])
+      await sql.run('DELETE FROM things WHERE id = ?', [before.thingId])
+    })
+    await wal.append(up(enc({ fillingLevel: 0.25 }), 1))
+    await wal.append(up(enc({ fillingLevel: 0.5 }), 2, 'urbantwin/v1/devices/never-registered/up'))
+    consumer.start()
+    await consumer.caughtUp()
+    expect(ingest.stats()).toMatchObject({ stored: 1, quarantined: 1, byCategory: { 'unknown-device': 1 } })
+    const after = (await store.device('c-1'))!
+    expect(after.thingId).not.toBe(before.thingId)
+    expect(Object.keys(after.datastreams).sort()).toEqual(clothingContainer.datastreams.map((d) => d.key).sort())
+    expect((await store.thing(after.thingId))?.name).toBe('Container c-1')
+    const fills = await store.observations(after.datastreams.fillingLevel!, { top: 5, skip: 0 })
+    expect(fills.items.map((o) => o.result)).toEqual([25])
+    expect((await store.locations({ top: 5, skip: 0 }, after.thingId)).count).toBe(1)
   })
 })

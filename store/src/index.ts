@@ -7,6 +7,7 @@ export type {
   ObservationStore,
   DeviceProvision,
   DeviceRecord,
+  DeviceRegistration,
   MqttAccount,
   LatestOfKind,
 } from './ports.ts'

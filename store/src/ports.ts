@@ -27,6 +27,12 @@ export type DeviceProvision = {
   datastreams: readonly DatastreamSpec[]
 }
 
+/**
+ * What a device was registered with, kept apart from its Thing: a registered device whose Thing was
+ * deleted gets it back (with the kind's Sensor and Datastreams) on its next valid message.
+ */
+export type DeviceRegistration = Pick<DeviceProvision, 'deviceId' | 'kind' | 'thing' | 'location'>
+
 export type DeviceRecord = {
   deviceId: string
   kind: string
@@ -72,6 +78,8 @@ export type Registry = {
   ): Promise<{ device: DeviceRecord; added: number } | null>
   /** The registered ones among `deviceIds`, in one round trip (ingest meets a whole fleet at once). */
   devices(deviceIds: readonly string[]): Promise<DeviceRecord[]>
+  /** The last registration of each of `deviceIds` that has one, whether or not its Thing still exists. */
+  registrations(deviceIds: readonly string[]): Promise<DeviceRegistration[]>
   things(page: PageRequest): Promise<Page<ThingRecord>>
   thing(id: Id): Promise<ThingRecord | null>
   /** All Locations, or a Thing's current ones (where it moved from: `historicalLocations`). */

@@ -60,3 +60,6 @@ export function sampleProvision(
     ],
   }
 }
+
+/** The embedded store with its SQL connection, for tests that must change rows no port changes yet. */
+export { openDuckDb } from './duckdb/duckdb-store.ts'

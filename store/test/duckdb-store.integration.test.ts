@@ -182,6 +182,53 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     )
   })
 
+  it('keeps the last registration of a device apart from its Thing, and after the Thing is deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-store-'))
+    dirs.push(dir)
+    const { store, conn } = await openDuckDb({ path: join(dir, 'reg.duckdb') })
+    stores.push(store)
+    await store.provisionDevice(provision('r-1'))
+    const moved = await store.provisionDevice({
+      ...provision('r-1', 11.6, 48.2),
+      thing: { name: 'Container r-1', description: 'moved', properties: { site: 7 } },
+    })
+    await store.provisionDevice(provision('r-2'))
+    expect(await store.registrations(['r-1', 'ghost'])).toEqual([
+      {
+        deviceId: 'r-1',
+        kind: 'clothing-container',
+        thing: { name: 'Container r-1', description: 'moved', properties: { site: 7 } },
+        location: expect.objectContaining({
+          encodingType: 'application/geo+json',
+          location: { type: 'Point', coordinates: [11.6, 48.2] },
+        }),
+      },
+    ])
+    await conn.exclusive((sql) => sql.run('DELETE FROM things WHERE id = ?', [moved.thingId]))
+    expect(await store.devices(['r-1'])).toEqual([])
+    expect((await store.registrations(['r-1']))[0]?.thing.description).toBe('moved')
+    expect(await store.registrations([])).toEqual([])
+  })
+
+  it('derives registrations from the Things of a file from before registrations were kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-store-'))
+    dirs.push(dir)
+    const path = join(dir, 'old.duckdb')
+    const old = await openDuckDb({ path })
+    await old.store.provisionDevice(provision('o-1', 11.61, 48.14))
+    await old.conn.exclusive((sql) => sql.run('DROP TABLE device_registrations')) // as before the table existed
+    await old.store.close()
+    const store = await openDuckDbStore({ path })
+    stores.push(store)
+    const [r] = await store.registrations(['o-1'])
+    expect(r).toMatchObject({
+      deviceId: 'o-1',
+      kind: 'clothing-container',
+      thing: { name: provision('o-1').thing.name, properties: { address: 'Marienplatz 1' } },
+      location: { location: { coordinates: [11.61, 48.14] } },
+    })
+  })
+
   it('keeps everything across close and reopen of the same file', async () => {
     const { store, dir } = await open()
     const d = await store.provisionDevice(provision('c-6'))

@@ -10,6 +10,7 @@ import type {
   ThingRecord,
   UnitOfMeasurement,
 } from '@urbantwin/model'
+import type { DeviceRegistration } from '../ports.ts'
 import { isoFromMs, parseJson, type Row } from './sql.ts'
 
 /** Row → record mappers: the only place that knows column names. */
@@ -107,5 +108,26 @@ export function toObservation(r: Row): ObservationRecord {
     resultTime: isoFromMs(r.result_ms),
     result: toResult(r),
     ...(typeof r.result_quality === 'string' ? { resultQuality: r.result_quality } : {}),
+  }
+}
+
+export function toRegistration(r: Row): DeviceRegistration {
+  const properties = parseJson<Record<string, unknown>>(r.properties)
+  const locationProperties = parseJson<Record<string, unknown>>(r.location_properties)
+  return {
+    deviceId: String(r.device_id),
+    kind: String(r.kind),
+    thing: {
+      name: String(r.name),
+      description: String(r.description),
+      ...(properties === undefined ? {} : { properties }),
+    },
+    location: {
+      name: String(r.location_name),
+      description: String(r.location_description),
+      encodingType: 'application/geo+json',
+      location: { type: 'Point', coordinates: [Number(r.lon), Number(r.lat)] },
+      ...(locationProperties === undefined ? {} : { properties: locationProperties }),
+    },
   }
 }

@@ -85,6 +85,27 @@ export const SCHEMA = [
     UNIQUE (thing_id, key)
   )`,
   `CREATE TABLE IF NOT EXISTS observations ${OBSERVATIONS_COLUMNS}`,
+  /** The last provisioning of each device (see DeviceRegistration): it outlives a deleted Thing. */
+  `CREATE TABLE IF NOT EXISTS device_registrations (
+    device_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    properties JSON,
+    location_name VARCHAR NOT NULL,
+    location_description VARCHAR NOT NULL,
+    location_properties JSON,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    registered_at TIMESTAMPTZ NOT NULL
+  )`,
+  /** Files made before registrations were kept: each device's Thing and current Location are its registration. */
+  `INSERT INTO device_registrations
+    SELECT t.device_id, t.kind, t.name, t.description, t.properties,
+      l.name, l.description, l.properties, l.lon, l.lat, now()
+    FROM things t JOIN current_locations l ON l.thing_id = t.id
+    WHERE t.device_id IS NOT NULL AND t.kind IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM device_registrations r WHERE r.device_id = t.device_id)`,
   `CREATE TABLE IF NOT EXISTS mqtt_accounts (
     username VARCHAR PRIMARY KEY,
     password_hash VARCHAR NOT NULL,
