@@ -7,7 +7,12 @@ import { decodeUplink, type Decoded } from './decode.ts'
 export type IngestDeps = {
   store: Pick<
     Store,
-    'devices' | 'registrations' | 'provisionDevice' | 'ensureDatastreams' | 'appendObservations' | 'quarantine'
+    | 'devices'
+    | 'registrations'
+    | 'provisionDevice'
+    | 'ensureDatastreams'
+    | 'appendObservations'
+    | 'quarantine'
   >
   kindOf: (id: string) => DeviceKind | undefined
   log: Logger
@@ -103,7 +108,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       const kind = deps.kindOf(r.kind)
       if (!kind) continue
       const device = await store.provisionDevice({ ...r, sensor: kind.sensor, datastreams: kind.datastreams })
-      log.info({ deviceId: r.deviceId, thingId: device.thingId }, 'recreated the Thing of a registered device')
+      log.info(
+        { deviceId: r.deviceId, thingId: device.thingId },
+        'recreated the Thing of a registered device',
+      )
       out.push(device)
     }
     return out

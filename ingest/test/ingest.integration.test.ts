@@ -293,7 +293,12 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
       () => wal.close(),
     )
     const ingest = createIngest({ store, kindOf: deviceKind, log: silentLogger })
-    const consumer = createWalConsumer({ wal, prepare: ingest.prepare, handle: ingest.store, log: silentLogger })
+    const consumer = createWalConsumer({
+      wal,
+      prepare: ingest.prepare,
+      handle: ingest.store,
+      log: silentLogger,
+    })
     cleanup.push(() => consumer.stop())
     const before = await provisioned(store)
     await conn.exclusive(async (sql) => {
@@ -307,7 +312,9 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     expect(ingest.stats()).toMatchObject({ stored: 1, quarantined: 1, byCategory: { 'unknown-device': 1 } })
     const after = (await store.device('c-1'))!
     expect(after.thingId).not.toBe(before.thingId)
-    expect(Object.keys(after.datastreams).sort()).toEqual(clothingContainer.datastreams.map((d) => d.key).sort())
+    expect(Object.keys(after.datastreams).sort()).toEqual(
+      clothingContainer.datastreams.map((d) => d.key).sort(),
+    )
     expect((await store.thing(after.thingId))?.name).toBe('Container c-1')
     const fills = await store.observations(after.datastreams.fillingLevel!, { top: 5, skip: 0 })
     expect(fills.items.map((o) => o.result)).toEqual([25])

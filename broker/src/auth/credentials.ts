@@ -23,7 +23,8 @@ function derive(secret: string, salt: Buffer, opts: ScryptOptions): Promise<Buff
 
 const hmac = (secret: string, salt: Buffer) => createHmac('sha256', salt).update(secret, 'utf8').digest()
 
-const equal = (key: Buffer, expected: Buffer) => key.length === expected.length && timingSafeEqual(key, expected)
+const equal = (key: Buffer, expected: Buffer) =>
+  key.length === expected.length && timingSafeEqual(key, expected)
 
 /** Hash for a secret a person chose (scrypt, slow on purpose). */
 export async function hashSecret(secret: string): Promise<string> {
