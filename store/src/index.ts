@@ -14,3 +14,4 @@ export type {
 export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.ts'
 export * from './wal/index.ts'
 export * from './timeseries/index.ts'
+export * from './query/evaluate.ts'
