@@ -19,7 +19,8 @@ import type { Expr, Geometry, OrderBy } from '@urbantwin/model'
  *   the filter only if the result is true.
  * - A value from an entity that does not fit the operation (a string added to a number) gives null,
  *   so it does not pass; a query that can never be evaluated is refused (UnsupportedQueryError).
- * - Times: ISO 8601 strings, instants or intervals (`start/end`). Against an instant, an interval is
+ * - Times: Date values, and ISO 8601 strings (instants or intervals `start/end`) where they meet a
+ *   time; a Date compared with a string that is no time is a type mismatch (null). Against an instant, an interval is
  *   `gt`/`ge` by its start, `lt`/`le` by its end and `eq` only if start and end are equal to it.
  * - Geometry: GeoJSON; distances and lengths are in the units of the coordinates (degrees for
  *   WGS 84), as OGC 18-088 says; relations follow the DE-9IM predicates (Turf).
@@ -37,8 +38,8 @@ type Value = null | string | number | boolean | Instant | Interval | Duration | 
 type GeoValue = { kind: 'geometry'; geometry: Geometry }
 
 /** What mindatetime() and maxdatetime() return: the first and last instant of years 0001–9999. */
-const MIN_DATETIME = Date.parse('0001-01-01T00:00:00Z')
-const MAX_DATETIME = Date.parse('9999-12-31T23:59:59.999Z')
+export const MIN_DATETIME = Date.parse('0001-01-01T00:00:00Z')
+export const MAX_DATETIME = Date.parse('9999-12-31T23:59:59.999Z')
 const GEOMETRY_TYPES = new Set([
   'Point',
   'LineString',
@@ -81,18 +82,18 @@ function asGeometry(v: Value): Geometry | null {
 }
 
 /** P1DT2H3M4.5S → ms (days of 24 h: OData's dayTimeDuration). */
-function durationMs(text: string): number {
+export function durationMs(text: string): number {
   const m = /^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text)
   if (!m) throw new UnsupportedQueryError(`${text} is not a duration`)
   const ms =
     (Number(m[2] ?? 0) * 86_400 + Number(m[3] ?? 0) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0)) *
     1000
-  return m[1] ? -ms : ms
+  return Math.round(m[1] ? -ms : ms)
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 /** hh:mm[:ss[.fff]] → hh:mm:ss.fff, so times compare as strings. */
-function normaliseTime(text: string): string {
+export function normaliseTime(text: string): string {
   const [h = '0', m = '0', s = '0'] = text.split(':')
   const [whole = '0', frac = ''] = s.split('.')
   return `${pad(Number(h))}:${pad(Number(m))}:${pad(Number(whole))}.${(frac + '000').slice(0, 3)}`
@@ -324,8 +325,9 @@ function call(name: string, args: Value[], now: () => number): Value {
     case 'substring': {
       const s = str(a)
       if (s === null || typeof b !== 'number' || b < 0) return null
-      if (args.length === 2) return s.slice(b)
-      return typeof c === 'number' && c >= 0 ? s.slice(b, b + c) : null
+      const from = Math.trunc(b)
+      if (args.length === 2) return s.slice(from)
+      return typeof c === 'number' && c >= 0 ? s.slice(from, from + Math.trunc(c)) : null
     }
     case 'tolower':
       return str(a)?.toLowerCase() ?? null
@@ -400,6 +402,7 @@ export function evaluate<T>(expr: Expr, entity: T, read: PathReader<T>, opts: Ev
         }
       case 'property': {
         const v = read(entity, e.path)
+        if (v instanceof Date) return { kind: 'instant', ms: v.getTime() }
         return v === undefined ? null : (v as Value)
       }
       case 'not': {
