@@ -189,10 +189,15 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ['/v1.1/HistoricalLocations(999)', 404, 'NOT_FOUND'],
     ['/v1.1/HistoricalLocations(999)/Locations', 404, 'NOT_FOUND'],
     ['/v1.1/Things(abc)', 400, 'BAD_REQUEST'],
-    ['/v1.1/Things?$top=51', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$top=-1', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$filter=name eq 1', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$top=1&$top=2', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$filter=Datastreams/name eq 1', 400, 'BAD_REQUEST'],
+    ["/v1.1/Things?$filter=name eq 'a' and", 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$expand=Datastreams', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$select=name', 400, 'BAD_REQUEST'],
+    [`/v1.1/Datastreams(1)/Observations?$filter=result gt 1`, 400, 'BAD_REQUEST'],
+    ["/v1.1/Locations?$filter=st_relate(location, geography'POINT(1 2)', 'T********')", 400, 'BAD_REQUEST'],
     ['/v1.1/Datastreams(999)/Observations', 404, 'NOT_FOUND'],
     ['/v1.1/Nope', 404, 'NOT_FOUND'],
   ])('answers %s with %i and a JSON error body', async (path, status, code) => {
@@ -200,6 +205,68 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     expect(r.status).toBe(status)
     expect(r.type).toMatch(/application\/json/)
     expect(r.body).toMatchObject({ code, message: expect.any(String) })
+  })
+
+  it('reduces a $top above the maximum to it and pages on with @iot.nextLink', async () => {
+    const r = await get('/v1.1/Things?$top=51&$count=true')
+    expect(r.status).toBe(200)
+    expect((r.body.value as unknown[]).length).toBe(2)
+    expect(r.body['@iot.count']).toBe(2)
+    const one = await get("/v1.1/Things?$top=1&$filter=startswith(name, 'Container')")
+    expect(new URL(one.body['@iot.nextLink'] as string).searchParams.get('$filter')).toBe(
+      "startswith(name, 'Container')",
+    )
+  })
+
+  it('filters and orders registry collections with $filter and $orderby (STA 9.3.3)', async () => {
+    const names = async (path: string) => {
+      const r = await get(path)
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+      return (r.body.value as { name: string }[]).map((t) => t.name)
+    }
+    const q = encodeURIComponent
+    expect(await names(`/v1.1/Things?$filter=${q("name eq 'Container c-2'")}`)).toEqual(['Container c-2'])
+    expect(await names(`/v1.1/Things?$filter=${q("properties/address eq 'Street c-1'")}`)).toEqual([
+      'Container c-1',
+    ])
+    expect(await names(`/v1.1/Things?$orderby=${q('name desc')}`)).toEqual(['Container c-2', 'Container c-1'])
+    expect(
+      await names(`/v1.1/Things?$filter=${q("substringof('c-', name) and id gt 0")}&$orderby=id`),
+    ).toEqual(['Container c-1', 'Container c-2'])
+    // geometry: distance in SQL; a relation without an SQL form is evaluated in memory
+    const near = `geo.distance(location, geography'POINT(11.5701 48.14)') lt 0.001`
+    expect(await names(`/v1.1/Locations?$filter=${q(near)}`)).toEqual(['Street c-1'])
+    // a box east of 11.575: which Locations lie in it, checked here by their coordinates
+    const box = "geography'POLYGON((11.575 48.13, 11.59 48.13, 11.59 48.15, 11.575 48.15, 11.575 48.13))'"
+    const all = (await get('/v1.1/Locations?$top=50')).body.value as {
+      name: string
+      location: { coordinates: [number, number] }
+    }[]
+    const inBox = all
+      .filter(
+        ({
+          location: {
+            coordinates: [x, y],
+          },
+        }) => x > 11.575 && x < 11.59 && y > 48.13 && y < 48.15,
+      )
+      .map((l) => l.name)
+    expect(inBox.length).toBeGreaterThan(0)
+    expect(inBox.length).toBeLessThan(all.length)
+    expect(await names(`/v1.1/Locations?$filter=${q(`st_within(location, ${box})`)}&$top=50`)).toEqual(inBox)
+    expect(
+      await names(
+        `/v1.1/Things(${device.thingId})/Datastreams?$filter=${q("unitOfMeasurement/symbol eq '%'")}`,
+      ),
+    ).toEqual(['Fill level of Container c-1'])
+    const count = async (path: string) => (await get(path)).body['@iot.count']
+    expect(await count(`/v1.1/Datastreams?$filter=${q("observationType ne 'x'")}&$count=true&$top=1`)).toBe(
+      await count('/v1.1/Datastreams?$count=true&$top=1'),
+    )
+    expect(await count(`/v1.1/HistoricalLocations?$filter=${q('time lt now()')}&$count=true`)).toBe(
+      await count('/v1.1/HistoricalLocations?$count=true'),
+    )
+    expect(await count(`/v1.1/HistoricalLocations?$filter=${q('time gt now()')}&$count=true`)).toBe(0)
   })
 
   it('never answers random ids and query options with a 5xx (fuzz)', async () => {
@@ -213,6 +280,61 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       { numRuns: 150 },
     )
   }, 60_000) // 150 real HTTP round trips: slow on a loaded machine
+
+  it('never answers $filter and $orderby built from random pieces with a 5xx (fuzz)', async () => {
+    const piece = fc.constantFrom(
+      'name',
+      'id',
+      'description',
+      'properties/address',
+      'location',
+      ' eq ',
+      ' ne ',
+      ' gt ',
+      ' and ',
+      ' or ',
+      'not ',
+      ' add ',
+      ' mul ',
+      '(',
+      ')',
+      ',',
+      "'Container c-1'",
+      "'x'",
+      '1',
+      '2.5',
+      'null',
+      'true',
+      'now()',
+      'length(',
+      'substringof(',
+      'year(',
+      'geo.distance(',
+      'st_within(',
+      'round(',
+      "geography'POINT(11.57 48.14)'",
+      '2026-11-23T08:00:00Z',
+      "duration'PT1H'",
+      ' desc',
+      ' ',
+    )
+    const text = fc.array(piece, { minLength: 1, maxLength: 12 }).map((p) => p.join(''))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('Things', 'Locations', 'Datastreams', 'HistoricalLocations'),
+        text,
+        text,
+        async (set, filter, orderby) => {
+          const res = await fetch(
+            `${base}/v1.1/${set}?$filter=${encodeURIComponent(filter)}&$orderby=${encodeURIComponent(orderby)}`,
+          )
+          const body = (await res.json()) as Record<string, unknown>
+          return res.status < 500 && (res.status === 200 || typeof body.code === 'string')
+        },
+      ),
+      { numRuns: 300 },
+    )
+  }, 60_000)
 
   it('serves the container layer as GeoJSON with the latest fill level', async () => {
     const r = await get('/api/layers/containers')

@@ -1,3 +1,4 @@
+import type { Expr, OrderBy } from './query.ts'
 import type {
   Datastream,
   Id,
@@ -31,7 +32,8 @@ export type ObservationRecord = Observation & { id: Id; datastreamId: Id }
 export type NewObservation = Omit<Observation, 'parameters'> & { datastreamId: Id }
 
 export type Page<T> = { items: T[]; count: number }
-export type PageRequest = { top: number; skip: number }
+/** Which entities of a collection, in which order (`$filter` and `$orderby` as query trees). */
+export type PageRequest = { top: number; skip: number; filter?: Expr; orderBy?: OrderBy[] }
 
 /** One Datastream a device kind declares: what it measures, in which unit, as which O&M type. */
 export type DatastreamSpec = {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from '@urbantwin/model'
+import { UnsupportedQueryError } from '@urbantwin/store'
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -29,6 +30,8 @@ export const notFound: RequestHandler = (req) => {
 
 /** Express' own errors (body-parser) carry `status` and `type`; map them, never answer 500 for bad input. */
 function fromExpress(err: unknown): HttpError | null {
+  // a query the store cannot answer as asked (a type mismatch, an unknown property, a function it lacks)
+  if (err instanceof UnsupportedQueryError) return new HttpError(400, 'BAD_REQUEST', err.message)
   if (typeof err !== 'object' || err === null || !('status' in err)) return null
   const status = Number((err as { status: unknown }).status)
   const type = String((err as { type?: unknown }).type ?? '')

@@ -1,9 +1,10 @@
 import { Router, type Request } from 'express'
 import type { DatastreamRecord, Id, Page, PageRequest } from '@urbantwin/model'
-import type { Store } from '@urbantwin/store'
+import { matches, readJsonPath, type Store } from '@urbantwin/store'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
-import { EntityId, collectionQuery } from '../sta/query.ts'
+import { EntityId } from '../sta/query.ts'
+import { QueryError, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
 import {
   collectionJson,
   datastreamJson,
@@ -31,20 +32,47 @@ function serviceRoot(base: string) {
 /** SensorThings API v1.1 read routes. Paths escape `(` `)` for path-to-regexp 8. */
 export function staRouter(deps: StaDeps): Router {
   const { store } = deps
-  const Query = collectionQuery(deps.maxTop)
+  const limits = { defaultTop: Math.min(100, deps.maxTop), maxTop: deps.maxTop, maxExpandDepth: 4 }
   const router = Router()
   const links = (req: Request): Links => ({ base: `${req.protocol}://${req.get('host')}${req.baseUrl}` })
   const url = (req: Request) => new URL(`${req.protocol}://${req.get('host')}${req.originalUrl}`)
   const idOf = (req: Request): Id => parse(EntityId, req.params, 'entity id').id
 
+  /** The request's query options; those this API does not serve yet are refused by name. */
+  function queryOf(req: Request, filterable: boolean): RequestQuery {
+    let q: RequestQuery
+    try {
+      q = parseQuery(url(req).searchParams, limits)
+    } catch (err) {
+      if (err instanceof QueryError) throw new HttpError(400, 'BAD_REQUEST', err.message)
+      throw err
+    }
+    const later: Array<[keyof RequestQuery, string]> = [
+      ['select', '$select'],
+      ['expand', '$expand'],
+      ['resultFormat', '$resultFormat'],
+    ]
+    if (!filterable) later.push(['filter', '$filter'], ['orderBy', '$orderby'])
+    for (const [key, option] of later)
+      if (q[key] !== undefined)
+        throw new HttpError(400, 'BAD_REQUEST', `${option} is not supported on ${req.path} yet`)
+    return q
+  }
+
   function collection<T>(
     path: string,
     load: (req: Request, page: PageRequest) => Promise<Page<T> | null>,
     toJson: (l: Links, item: T) => Record<string, unknown>,
+    filterable = true,
   ) {
     router.get(path, async (req, res) => {
-      const q = parse(Query, req.query, 'query')
-      const page = await load(req, { top: q.$top, skip: q.$skip })
+      const q = queryOf(req, filterable)
+      const page = await load(req, {
+        top: q.top,
+        skip: q.skip,
+        ...(q.filter ? { filter: q.filter } : {}),
+        ...(q.orderBy ? { orderBy: q.orderBy } : {}),
+      })
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
       const l = links(req)
       res.json(collectionJson(page, q, url(req), (item) => toJson(l, item)))
@@ -115,7 +143,7 @@ export function staRouter(deps: StaDeps): Router {
       const h = await store.historicalLocation(idOf(req))
       if (!h) return null
       const loc = await store.location(h.locationId)
-      const items = loc ? [loc] : []
+      const items = loc && (!p.filter || matches(p.filter, loc, readJsonPath)) ? [loc] : []
       return { items: items.slice(p.skip, p.skip + p.top), count: items.length }
     },
     locationJson,
@@ -140,6 +168,7 @@ export function staRouter(deps: StaDeps): Router {
     '/Datastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
+    false,
   )
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(

@@ -8,7 +8,7 @@ import type {
   SensorRecord,
   ThingRecord,
 } from '@urbantwin/model'
-import type { CollectionQuery } from './query.ts'
+import type { RequestQuery } from './odata/parse.ts'
 
 /**
  * STA 9.2 JSON: entities with `@iot.id`, `@iot.selfLink` and navigation links, collections in `value`.
@@ -61,16 +61,16 @@ export function observationJson(l: Links, o: ObservationRecord): Json {
 /** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */
 export function collectionJson<T>(
   page: Page<T>,
-  q: CollectionQuery,
+  q: Pick<RequestQuery, 'top' | 'skip' | 'count'>,
   requestUrl: URL,
   toJson: (item: T) => Json,
 ): Json {
   const out: Json = {}
-  if (q.$count) out['@iot.count'] = page.count
-  if (q.$skip + page.items.length < page.count && q.$top > 0) {
+  if (q.count) out['@iot.count'] = page.count
+  if (q.skip + page.items.length < page.count && q.top > 0) {
     const next = new URL(requestUrl)
-    next.searchParams.set('$skip', String(q.$skip + q.$top))
-    next.searchParams.set('$top', String(q.$top))
+    next.searchParams.set('$skip', String(q.skip + q.top))
+    next.searchParams.set('$top', String(q.top))
     out['@iot.nextLink'] = next.toString()
   }
   out.value = page.items.map(toJson)

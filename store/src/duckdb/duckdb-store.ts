@@ -6,6 +6,25 @@ import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
 import { SerialConnection, json, isoFromMs, parseJson, type Sql } from './sql.ts'
 import {
+  NoSqlTranslationError,
+  filterToSql,
+  orderByToSql,
+  type ColumnMap,
+  type SqlFragment,
+} from './filter-sql.ts'
+import {
+  DATASTREAM_COLUMNS,
+  HISTORICAL_LOCATION_COLUMNS,
+  LOCATION_COLUMNS,
+  THING_COLUMNS,
+} from './columns.ts'
+import { UnsupportedQueryError, matches, readJsonPath, sortBy } from '../query/evaluate.ts'
+
+/** Rows a filter without an SQL form may be evaluated on, one by one. */
+const IN_MEMORY_FILTER_MAX = 100_000
+/** Observations take no `$filter`/`$orderby` here yet: every property is unknown. */
+const NO_QUERY_COLUMNS: ColumnMap = () => null
+import {
   toDatastream,
   toHistoricalLocation,
   toLocation,
@@ -64,31 +83,72 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
   })
   let closed = false
 
+  /**
+   * A page of `from` (a table, perhaps with `WHERE … = ?`), with the request's `$filter` and
+   * `$orderby` translated through `set`'s columns. A filter SQL cannot express (geometry relations)
+   * is evaluated in memory on the mapped records: registry tables are small.
+   */
   async function page<T>(
     sql: Sql,
     from: string,
     params: DuckDBValue[],
     p: PageRequest,
     map: (r: Record<string, unknown>) => T,
+    set: ColumnMap,
     columns = '*',
     order = 'id',
   ): Promise<{ items: T[]; count: number }> {
-    const countRow = await sql.one(`SELECT count(*) AS n FROM ${from}`, params)
-    const rows = await sql.rows(`SELECT ${columns} FROM ${from} ORDER BY ${order} LIMIT ? OFFSET ?`, [
-      ...params,
-      p.top,
-      p.skip,
-    ])
+    let n = 0
+    const source = `(SELECT * FROM ${from.replace(/\?/g, () => `$${++n}`)}) AS e`
+    let filter: SqlFragment | null
+    try {
+      filter = p.filter ? filterToSql(p.filter, set, { firstParam: n + 1 }) : null
+    } catch (err) {
+      if (!(err instanceof NoSqlTranslationError) || !p.filter) throw err
+      return pageInMemory(sql, source, params, p, map, columns, order)
+    }
+    const sorted = p.orderBy?.length
+      ? orderByToSql(p.orderBy, set, { firstParam: n + 1 + (filter?.params.length ?? 0) })
+      : null
+    const where = filter ? ` WHERE ${filter.sql}` : ''
+    const head = [...params, ...(filter?.params ?? [])]
+    const countRow = await sql.one(`SELECT count(*) AS n FROM ${source}${where}`, head)
+    const all = [...head, ...(sorted?.params ?? [])]
+    const rows = await sql.rows(
+      `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
+       LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
+      [...all, p.top, p.skip],
+    )
     return { items: rows.map(map), count: Number(countRow?.n ?? 0) }
   }
 
+  async function pageInMemory<T>(
+    sql: Sql,
+    source: string,
+    params: DuckDBValue[],
+    p: PageRequest,
+    map: (r: Record<string, unknown>) => T,
+    columns: string,
+    order: string,
+  ): Promise<{ items: T[]; count: number }> {
+    const total = Number((await sql.one(`SELECT count(*) AS n FROM ${source}`, params))?.n ?? 0)
+    if (total > IN_MEMORY_FILTER_MAX)
+      throw new UnsupportedQueryError(
+        `this filter has no SQL form and ${total} entities are too many to filter one by one`,
+      )
+    const records = (await sql.rows(`SELECT ${columns} FROM ${source} ORDER BY ${order}`, params)).map(map)
+    const kept = records.filter((r) => matches(p.filter!, r, readJsonPath))
+    const sorted = p.orderBy?.length ? sortBy(kept, p.orderBy, readJsonPath) : kept
+    return { items: sorted.slice(p.skip, p.skip + p.top), count: sorted.length }
+  }
+
   /** A page of a registry table, optionally only the rows of one Thing. */
-  function pageOfThing<T>(table: string, map: (r: Record<string, unknown>) => T) {
+  function pageOfThing<T>(table: string, map: (r: Record<string, unknown>) => T, set: ColumnMap) {
     return (p: PageRequest, thingId?: Id) =>
       conn.exclusive((sql) =>
         thingId === undefined
-          ? page(sql, table, [], p, map)
-          : page(sql, `${table} WHERE thing_id = ?`, [thingId], p, map),
+          ? page(sql, table, [], p, map, set)
+          : page(sql, `${table} WHERE thing_id = ?`, [thingId], p, map, set),
       )
   }
 
@@ -318,13 +378,13 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
             ).map(toRegistration),
       ),
 
-    things: (p) => conn.exclusive((sql) => page(sql, 'things', [], p, toThing)),
+    things: (p) => conn.exclusive((sql) => page(sql, 'things', [], p, toThing, THING_COLUMNS)),
     thing: byId('things', toThing),
     locations: (p, thingId) =>
       conn.exclusive((sql) =>
         thingId === undefined
-          ? page(sql, 'locations', [], p, toLocation)
-          : page(sql, 'current_locations WHERE thing_id = ?', [thingId], p, toLocation),
+          ? page(sql, 'locations', [], p, toLocation, LOCATION_COLUMNS)
+          : page(sql, 'current_locations WHERE thing_id = ?', [thingId], p, toLocation, LOCATION_COLUMNS),
       ),
     historicalLocations: (p, thingId) =>
       conn.exclusive((sql) =>
@@ -334,6 +394,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           thingId === undefined ? [] : [thingId],
           p,
           toHistoricalLocation,
+          HISTORICAL_LOCATION_COLUMNS,
           'id, thing_id, location_id, epoch_ms(time) AS time_ms',
           'time DESC, id DESC',
         ),
@@ -347,7 +408,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         return r ? toHistoricalLocation(r) : null
       }),
     location: byId('locations', toLocation),
-    datastreams: pageOfThing('datastreams', toDatastream),
+    datastreams: pageOfThing('datastreams', toDatastream, DATASTREAM_COLUMNS),
     datastream: byId('datastreams', toDatastream),
     sensor: byId('sensors', toSensor),
     observedProperty: byId('observed_properties', toObservedProperty),
@@ -384,6 +445,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           [datastreamId],
           p,
           toObservation,
+          NO_QUERY_COLUMNS,
           OBSERVATION_COLUMNS,
           'phenomenon_time DESC, id DESC',
         ),

@@ -21,6 +21,9 @@ import {
  * in a fixed column map.
  */
 
+/** A query that is fine but has no SQL form here: the caller may evaluate it in memory instead. */
+export class NoSqlTranslationError extends UnsupportedQueryError {}
+
 export type SqlType = 'number' | 'string' | 'boolean' | 'time' | 'duration' | 'json' | 'point' | 'null'
 
 /** Where a property path lives: an SQL expression over the entity's row and its type. */
@@ -93,7 +96,7 @@ function comparison(op: string, a: Typed, b: Typed): Typed {
         : typed(`(NOT ${isNullSql(other).sql})`, 'boolean')
     return typed('CAST(NULL AS BOOLEAN)', 'boolean')
   }
-  if (a.type === 'json' && b.type === 'json') throw new UnsupportedQueryError('comparing two JSON properties')
+  if (a.type === 'json' && b.type === 'json') throw new NoSqlTranslationError('comparing two JSON properties')
   const type = a.type === 'json' ? b.type : a.type
   const x = as(a, type)
   const y = as(b, type)
@@ -227,10 +230,10 @@ function call(name: string, args: Typed[], now: () => number, bind: Binder): Typ
           `sqrt(power(${a.sql}[1] - ${b.sql}[1], 2) + power(${a.sql}[2] - ${b.sql}[2], 2))`,
           'number',
         )
-      throw new UnsupportedQueryError('geo.distance() in SQL needs two points')
+      throw new NoSqlTranslationError('geo.distance() in SQL needs two points')
     }
     default:
-      throw new UnsupportedQueryError(`${name}() has no SQL translation`)
+      throw new NoSqlTranslationError(`${name}() has no SQL translation`)
   }
 }
 
@@ -261,7 +264,7 @@ function exprToSql(expr: Expr, columns: ColumnMap, now: () => number, bind: Bind
             return { sql: `to_milliseconds(${bind(durationMs(e.value), 'BIGINT')})`, type: 'duration' }
           case 'geometry':
             if (e.value.type !== 'Point')
-              throw new UnsupportedQueryError(`${e.value.type} literals have no SQL translation`)
+              throw new NoSqlTranslationError(`${e.value.type} literals have no SQL translation`)
             return {
               sql: `[${bind(e.value.coordinates[0] ?? 0, 'DOUBLE')}, ${bind(e.value.coordinates[1] ?? 0, 'DOUBLE')}]`,
               type: 'point',

@@ -3,6 +3,7 @@ import type { LatestOfKind, Store } from '../ports.ts'
 import type { SeriesPoint, TimeSeriesStore } from './port.ts'
 import { isoOf, msOf } from './samples.ts'
 import { isSeriesId } from './series-ids.ts'
+import { UnsupportedQueryError } from '../query/evaluate.ts'
 import type { SeriesIds } from './series-id-blocks.ts'
 
 /** A plain number without a resultQuality goes to the time-series engine; everything else stays. */
@@ -27,6 +28,10 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
   }
 
   async function observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>> {
+    if (page.filter || page.orderBy?.length)
+      throw new UnsupportedQueryError(
+        '$filter and $orderby on Observations are not supported with a time-series engine yet',
+      )
     const held = await registry.observations(datastreamId, { top: page.skip + page.top, skip: 0 })
     if (held.count === 0) {
       const r = await ts.range(datastreamId, { limit: page.top, offset: page.skip, order: 'desc' })

@@ -360,7 +360,7 @@ describe('query option parser under random input (fast-check)', () => {
       }),
       { numRuns: 3000 },
     )
-  })
+  }, 60_000)
 
   it('never throws anything but a QueryError, whatever the options hold, 12,000 cases', () => {
     const option = fc.constantFrom(
@@ -425,5 +425,5 @@ describe('query option parser under random input (fast-check)', () => {
       }),
       { numRuns: 12_000 },
     )
-  })
+  }, 120_000) // ~1 s alone, far more when the whole suite runs in parallel
 })

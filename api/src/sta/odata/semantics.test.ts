@@ -193,5 +193,5 @@ describe('evaluator under random data (fast-check)', () => {
       }),
       { numRuns: 5000 },
     )
-  })
+  }, 60_000)
 })
