@@ -196,7 +196,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ["/v1.1/Things?$filter=name eq 'a' and", 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$expand=Datastreams', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$select=name', 400, 'BAD_REQUEST'],
-    [`/v1.1/Datastreams(1)/Observations?$filter=result gt 1`, 400, 'BAD_REQUEST'],
+    [`/v1.1/Datastreams(1)/Observations?$filter=parameters/x gt 1`, 400, 'BAD_REQUEST'],
     ["/v1.1/Locations?$filter=st_relate(location, geography'POINT(1 2)', 'T********')", 400, 'BAD_REQUEST'],
     ['/v1.1/Datastreams(999)/Observations', 404, 'NOT_FOUND'],
     ['/v1.1/Nope', 404, 'NOT_FOUND'],
@@ -267,6 +267,22 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       await count('/v1.1/HistoricalLocations?$count=true'),
     )
     expect(await count(`/v1.1/HistoricalLocations?$filter=${q('time gt now()')}&$count=true`)).toBe(0)
+  })
+
+  it('filters and orders the Observations of a Datastream', async () => {
+    const q = encodeURIComponent
+    const results = async (query: string) => {
+      const r = await get(`/v1.1/Datastreams(${device.datastreams.fillingLevel})/Observations?${query}`)
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+      return (r.body.value as { result: unknown }[]).map((o) => o.result)
+    }
+    expect(await results(`$filter=${q('result ge 20')}&$orderby=result`)).toEqual([20, 30])
+    expect(await results(`$filter=${q('phenomenonTime lt 2026-11-23T08:02:30Z')}`)).toEqual([20, 10])
+    expect(
+      await results(
+        `$filter=${q('minute(phenomenonTime) eq 3 or result eq 10')}&$orderby=${q('phenomenonTime')}`,
+      ),
+    ).toEqual([10, 30])
   })
 
   it('never answers random ids and query options with a 5xx (fuzz)', async () => {

@@ -15,3 +15,4 @@ export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.
 export * from './wal/index.ts'
 export * from './timeseries/index.ts'
 export * from './query/evaluate.ts'
+export * from './query/time-bounds.ts'

@@ -168,7 +168,6 @@ export function staRouter(deps: StaDeps): Router {
     '/Datastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
-    false,
   )
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(

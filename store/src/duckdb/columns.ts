@@ -60,3 +60,10 @@ export const OBSERVED_PROPERTY_COLUMNS = entitySet({
   definition: text('definition'),
   description: text('description'),
 })
+/** Observations kept in DuckDB: a number in `result_number`, anything else as JSON text in `result_json`. */
+export const OBSERVATION_QUERY_COLUMNS = entitySet({
+  id,
+  phenomenonTime: { sql: 'phenomenon_time', type: 'time' },
+  resultTime: { sql: 'result_time', type: 'time' },
+  result: { sql: 'COALESCE(CAST(to_json(result_number) AS JSON), CAST(result_json AS JSON))', type: 'json' },
+})

@@ -16,14 +16,14 @@ import {
   DATASTREAM_COLUMNS,
   HISTORICAL_LOCATION_COLUMNS,
   LOCATION_COLUMNS,
+  OBSERVATION_QUERY_COLUMNS,
   THING_COLUMNS,
 } from './columns.ts'
 import { UnsupportedQueryError, matches, readJsonPath, sortBy } from '../query/evaluate.ts'
 
 /** Rows a filter without an SQL form may be evaluated on, one by one. */
 const IN_MEMORY_FILTER_MAX = 100_000
-/** Observations take no `$filter`/`$orderby` here yet: every property is unknown. */
-const NO_QUERY_COLUMNS: ColumnMap = () => null
+
 import {
   toDatastream,
   toHistoricalLocation,
@@ -445,7 +445,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           [datastreamId],
           p,
           toObservation,
-          NO_QUERY_COLUMNS,
+          OBSERVATION_QUERY_COLUMNS,
           OBSERVATION_COLUMNS,
           'phenomenon_time DESC, id DESC',
         ),

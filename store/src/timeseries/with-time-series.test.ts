@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { NewObservation } from '@urbantwin/model'
+import type { BinaryOperator, Expr, NewObservation, OrderBy } from '@urbantwin/model'
 import { openDuckDb } from '../duckdb/duckdb-store.ts'
 import type { Store } from '../ports.ts'
 import { sampleProvision } from '../testing.ts'
@@ -161,5 +161,69 @@ describe('withTimeSeries: registry in DuckDB, numeric observations in a time-ser
       ]),
     ).rejects.toThrow('engine down')
     expect((await registry.observations(temp, { top: 5, skip: 0 })).count).toBe(0)
+  })
+
+  it('answers $filter and $orderby on Observations as the embedded store does', async () => {
+    const { store } = await open()
+    const plain = await openDuckDb({ path: join(tempDir(), 'plain.duckdb') })
+    cleanups.push(() => plain.store.close())
+    const { temp } = await provisioned(store)
+    const same = (await provisioned(plain.store)).temp
+    const obs = (ds: number): NewObservation[] => [
+      { datastreamId: ds, phenomenonTime: at(1), resultTime: at(1), result: 1.5 },
+      { datastreamId: ds, phenomenonTime: at(2), resultTime: at(2), result: 'sensor fault' },
+      { datastreamId: ds, phenomenonTime: at(3), resultTime: at(3), result: true },
+      { datastreamId: ds, phenomenonTime: at(4), resultTime: at(4), result: 3.25 },
+      { datastreamId: ds, phenomenonTime: at(5), resultTime: at(5, 250), result: 2.5 },
+    ]
+    await store.appendObservations(obs(temp))
+    await plain.store.appendObservations(obs(same))
+    const prop = (name: string): Expr => ({ kind: 'property', path: [name] })
+    const num = (value: number): Expr => ({ kind: 'literal', type: 'number', value })
+    const time = (min: number): Expr => ({ kind: 'literal', type: 'datetime', value: at(min) })
+    const bin = (op: BinaryOperator, left: Expr, right: Expr): Expr => ({ kind: 'binary', op, left, right })
+    const cases: Array<{ filter?: Expr; orderBy?: OrderBy[]; expected: unknown[] }> = [
+      { filter: bin('gt', prop('result'), num(2)), expected: [2.5, 3.25] },
+      {
+        filter: bin(
+          'and',
+          bin('ge', prop('phenomenonTime'), time(2)),
+          bin('lt', prop('phenomenonTime'), time(5)),
+        ),
+        expected: [3.25, true, 'sensor fault'],
+      },
+      {
+        filter: bin('eq', prop('result'), { kind: 'literal', type: 'string', value: 'sensor fault' }),
+        expected: ['sensor fault'],
+      },
+      {
+        filter: bin('gt', time(3), prop('phenomenonTime')),
+        orderBy: [{ expr: prop('phenomenonTime'), direction: 'asc' }],
+        expected: [1.5, 'sensor fault'],
+      },
+      {
+        orderBy: [{ expr: prop('resultTime'), direction: 'desc' }],
+        expected: [2.5, 3.25, true, 'sensor fault', 1.5],
+      },
+    ]
+    for (const c of cases) {
+      const q = {
+        top: 10,
+        skip: 0,
+        ...(c.filter ? { filter: c.filter } : {}),
+        ...(c.orderBy ? { orderBy: c.orderBy } : {}),
+      }
+      const viaEngine = await store.observations(temp, q)
+      const embedded = await plain.store.observations(same, q)
+      expect(viaEngine.items.map((o) => o.result)).toEqual(c.expected)
+      expect(embedded.items.map((o) => o.result)).toEqual(c.expected)
+      expect(viaEngine.count).toBe(embedded.count)
+    }
+    const paged = await store.observations(temp, {
+      top: 1,
+      skip: 1,
+      filter: bin('gt', prop('result'), num(0)),
+    })
+    expect([paged.count, paged.items.map((o) => o.result)]).toEqual([3, [3.25]])
   })
 })

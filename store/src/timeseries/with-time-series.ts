@@ -3,7 +3,11 @@ import type { LatestOfKind, Store } from '../ports.ts'
 import type { SeriesPoint, TimeSeriesStore } from './port.ts'
 import { isoOf, msOf } from './samples.ts'
 import { isSeriesId } from './series-ids.ts'
-import { UnsupportedQueryError } from '../query/evaluate.ts'
+import { UnsupportedQueryError, matches, readJsonPath, sortBy } from '../query/evaluate.ts'
+import { timeBounds } from '../query/time-bounds.ts'
+
+/** Observations a `$filter`/`$orderby` may read from a time-series engine for one request. */
+const QUERY_IN_MEMORY_MAX = 200_000
 import type { SeriesIds } from './series-id-blocks.ts'
 
 /** A plain number without a resultQuality goes to the time-series engine; everything else stays. */
@@ -28,10 +32,7 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
   }
 
   async function observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>> {
-    if (page.filter || page.orderBy?.length)
-      throw new UnsupportedQueryError(
-        '$filter and $orderby on Observations are not supported with a time-series engine yet',
-      )
+    if (page.filter || page.orderBy?.length) return queried(datastreamId, page)
     const held = await registry.observations(datastreamId, { top: page.skip + page.top, skip: 0 })
     if (held.count === 0) {
       const r = await ts.range(datastreamId, { limit: page.top, offset: page.skip, order: 'desc' })
@@ -40,6 +41,34 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
     const r = await ts.range(datastreamId, { limit: page.skip + page.top, offset: 0, order: 'desc' })
     const merged = [...held.items, ...(await records(r.items))].sort(newestFirst) // stable: registry first on ties
     return { items: merged.slice(page.skip, page.skip + page.top), count: held.count + r.count }
+  }
+
+  /**
+   * `$filter`/`$orderby` over both stores: what the filter's phenomenonTime window selects is read
+   * (from the engine by time, from DuckDB by the filter itself), then filtered and ordered in memory.
+   */
+  async function queried(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>> {
+    const { fromMs, toMs } = page.filter ? timeBounds(page.filter, 'phenomenonTime') : {}
+    const window = {
+      ...(fromMs !== undefined ? { from: isoOf(fromMs) } : {}),
+      ...(toMs !== undefined ? { to: isoOf(toMs) } : {}),
+    }
+    const all = await ts.range(datastreamId, {
+      ...window,
+      limit: QUERY_IN_MEMORY_MAX,
+      offset: 0,
+      order: 'desc',
+    })
+    if (all.count > QUERY_IN_MEMORY_MAX)
+      throw new UnsupportedQueryError(
+        `this query would read ${all.count} observations of Datastream ${datastreamId}; narrow it to at most ${QUERY_IN_MEMORY_MAX} with a phenomenonTime range`,
+      )
+    const heldPage = { top: QUERY_IN_MEMORY_MAX, skip: 0, ...(page.filter ? { filter: page.filter } : {}) }
+    const held = await registry.observations(datastreamId, heldPage)
+    const candidates = [...held.items, ...(await records(all.items))].sort(newestFirst)
+    const kept = page.filter ? candidates.filter((o) => matches(page.filter!, o, readJsonPath)) : candidates
+    const ordered = page.orderBy?.length ? sortBy(kept, page.orderBy, readJsonPath) : kept
+    return { items: ordered.slice(page.skip, page.skip + page.top), count: ordered.length }
   }
 
   async function observation(id: Id): Promise<ObservationRecord | null> {

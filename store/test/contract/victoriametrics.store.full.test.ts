@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { Expr, PageRequest } from '@urbantwin/model'
 import { TimeSeriesError, openStore, type StoreWithTimeSeries } from '../../src/index.ts'
 import { sampleProvision } from '../../src/testing.ts'
 import { forceFlush, startVictoriaMetrics, type VictoriaMetrics } from '../engines/victoria-metrics.ts'
@@ -54,6 +55,58 @@ describe('openStore on VictoriaMetrics (Debian victoria-metrics)', { timeout: 60
     const latest = await store.latestOfKind('clothing-container', 'fillingLevel')
     expect(latest.map((l) => [l.deviceId, l.result])).toEqual([['vm-1', 45.5]])
     expect(await store.timeSeries.ping()).toEqual({ ok: true })
+  })
+
+  it('answers $filter and $orderby on Observations over the engine and DuckDB together', async () => {
+    const d = await store.provisionDevice(sampleProvision('vm-q'))
+    const fill = d.datastreams.fillingLevel!
+    await store.appendObservations([
+      { datastreamId: fill, phenomenonTime: at(MINUTE), resultTime: at(MINUTE), result: 40 },
+      { datastreamId: fill, phenomenonTime: at(2 * MINUTE), resultTime: at(2 * MINUTE), result: 'lid open' },
+      { datastreamId: fill, phenomenonTime: at(3 * MINUTE), resultTime: at(3 * MINUTE), result: 45.5 },
+      { datastreamId: fill, phenomenonTime: at(4 * MINUTE), resultTime: at(4 * MINUTE), result: 12 },
+    ])
+    await forceFlush(vm.url)
+    await vi.waitFor(
+      async () => expect((await store.observations(fill, { top: 10, skip: 0 })).count).toBe(4),
+      { timeout: 15_000, interval: 100 },
+    )
+    const prop = (name: string): Expr => ({ kind: 'property', path: [name] })
+    const results = async (page: Omit<PageRequest, 'top' | 'skip'>) =>
+      (await store.observations(fill, { top: 10, skip: 0, ...page })).items.map((o) => o.result)
+    expect(
+      await results({
+        filter: {
+          kind: 'binary',
+          op: 'gt',
+          left: prop('result'),
+          right: { kind: 'literal', type: 'number', value: 20 },
+        },
+      }),
+    ).toEqual([45.5, 40])
+    const window: Expr = {
+      kind: 'binary',
+      op: 'and',
+      left: {
+        kind: 'binary',
+        op: 'ge',
+        left: prop('phenomenonTime'),
+        right: { kind: 'literal', type: 'datetime', value: at(2 * MINUTE) },
+      },
+      right: {
+        kind: 'binary',
+        op: 'lt',
+        left: prop('phenomenonTime'),
+        right: { kind: 'literal', type: 'datetime', value: at(4 * MINUTE) },
+      },
+    }
+    expect(await results({ filter: window })).toEqual([45.5, 'lid open'])
+    expect(await results({ orderBy: [{ expr: prop('phenomenonTime'), direction: 'asc' }] })).toEqual([
+      40,
+      'lid open',
+      45.5,
+      12,
+    ])
   })
 
   it('rejects numeric observations while VictoriaMetrics is down but keeps accepting the rest', async () => {
