@@ -195,7 +195,9 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ['/v1.1/Things?$filter=Datastreams/name eq 1', 400, 'BAD_REQUEST'],
     ["/v1.1/Things?$filter=name eq 'a' and", 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$expand=Datastreams', 400, 'BAD_REQUEST'],
-    ['/v1.1/Things?$select=name', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$select=colour', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$select=properties/address', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things(1)?$nope=1', 400, 'BAD_REQUEST'],
     [`/v1.1/Datastreams(1)/Observations?$filter=parameters/x gt 1`, 400, 'BAD_REQUEST'],
     ["/v1.1/Locations?$filter=st_relate(location, geography'POINT(1 2)', 'T********')", 400, 'BAD_REQUEST'],
     ['/v1.1/Datastreams(999)/Observations', 404, 'NOT_FOUND'],
@@ -283,6 +285,24 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
         `$filter=${q('minute(phenomenonTime) eq 3 or result eq 10')}&$orderby=${q('phenomenonTime')}`,
       ),
     ).toEqual([10, 30])
+  })
+
+  it('returns only what $select names, on collections and single entities (STA 9.3.3.2)', async () => {
+    const list = await get('/v1.1/Things?$select=name,id&$orderby=id')
+    expect(list.body.value).toEqual([
+      { name: 'Container c-1', '@iot.id': device.thingId },
+      { name: 'Container c-2', '@iot.id': expect.any(Number) },
+    ])
+    const one = await get(`/v1.1/Things(${device.thingId})?$select=Datastreams,description`)
+    expect(one.body).toEqual({
+      'Datastreams@iot.navigationLink': `${base}/v1.1/Things(${device.thingId})/Datastreams`,
+      description: 'test container',
+    })
+    const obs = await get(
+      `/v1.1/Datastreams(${device.datastreams.fillingLevel})/Observations?$select=result&$top=2`,
+    )
+    expect(obs.body.value).toEqual([{ result: 30 }, { result: 20 }])
+    expect(obs.body['@iot.nextLink']).toContain('%24select=result')
   })
 
   it('never answers random ids and query options with a 5xx (fuzz)', async () => {

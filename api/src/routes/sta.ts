@@ -12,6 +12,8 @@ import {
   locationJson,
   observationJson,
   observedPropertyJson,
+  select,
+  SelectError,
   sensorJson,
   thingJson,
   type Links,
@@ -48,7 +50,6 @@ export function staRouter(deps: StaDeps): Router {
       throw err
     }
     const later: Array<[keyof RequestQuery, string]> = [
-      ['select', '$select'],
       ['expand', '$expand'],
       ['resultFormat', '$resultFormat'],
     ]
@@ -57,6 +58,17 @@ export function staRouter(deps: StaDeps): Router {
       if (q[key] !== undefined)
         throw new HttpError(400, 'BAD_REQUEST', `${option} is not supported on ${req.path} yet`)
     return q
+  }
+
+  /** `$select`, or every property. */
+  function projection<T>(toJson: (l: Links, item: T) => Record<string, unknown>, q: RequestQuery) {
+    if (!q.select) return (json: Record<string, unknown>) => json
+    try {
+      return select(toJson, q.select)
+    } catch (err) {
+      if (err instanceof SelectError) throw new HttpError(400, 'BAD_REQUEST', err.message)
+      throw err
+    }
   }
 
   function collection<T>(
@@ -75,7 +87,8 @@ export function staRouter(deps: StaDeps): Router {
       })
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
       const l = links(req)
-      res.json(collectionJson(page, q, url(req), (item) => toJson(l, item)))
+      const project = projection(toJson, q)
+      res.json(collectionJson(page, q, url(req), (item) => project(toJson(l, item))))
     })
   }
 
@@ -85,9 +98,10 @@ export function staRouter(deps: StaDeps): Router {
     toJson: (l: Links, item: T) => Record<string, unknown>,
   ) {
     router.get(path, async (req, res) => {
+      const project = projection(toJson, queryOf(req, true))
       const found = await load(idOf(req))
       if (!found) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
-      res.json(toJson(links(req), found))
+      res.json(project(toJson(links(req), found)))
     })
   }
 

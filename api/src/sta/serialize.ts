@@ -76,3 +76,102 @@ export function collectionJson<T>(
   out.value = page.items.map(toJson)
   return out
 }
+
+/**
+ * What `$select` may name per entity set (STA 9.3.3.2): the properties of OGC 18-088 and the
+ * navigation properties; `id` stands for `@iot.id`.
+ */
+const SELECTABLE = new Map<
+  (l: Links, item: never) => Json,
+  { set: string; properties: string[]; navigation: string[] }
+>([
+  [
+    thingJson,
+    {
+      set: 'Things',
+      properties: ['name', 'description', 'properties'],
+      navigation: ['Locations', 'HistoricalLocations', 'Datastreams'],
+    },
+  ],
+  [
+    locationJson,
+    {
+      set: 'Locations',
+      properties: ['name', 'description', 'encodingType', 'location', 'properties'],
+      navigation: ['Things', 'HistoricalLocations'],
+    },
+  ],
+  [
+    historicalLocationJson,
+    { set: 'HistoricalLocations', properties: ['time'], navigation: ['Thing', 'Locations'] },
+  ],
+  [
+    datastreamJson,
+    {
+      set: 'Datastreams',
+      properties: [
+        'name',
+        'description',
+        'unitOfMeasurement',
+        'observationType',
+        'observedArea',
+        'phenomenonTime',
+        'resultTime',
+        'properties',
+      ],
+      navigation: ['Thing', 'Sensor', 'ObservedProperty', 'Observations'],
+    },
+  ],
+  [
+    sensorJson,
+    {
+      set: 'Sensors',
+      properties: ['name', 'description', 'encodingType', 'metadata', 'properties'],
+      navigation: ['Datastreams'],
+    },
+  ],
+  [
+    observedPropertyJson,
+    {
+      set: 'ObservedProperties',
+      properties: ['name', 'definition', 'description', 'properties'],
+      navigation: ['Datastreams'],
+    },
+  ],
+  [
+    observationJson,
+    {
+      set: 'Observations',
+      properties: ['phenomenonTime', 'resultTime', 'result', 'resultQuality', 'validTime', 'parameters'],
+      navigation: ['Datastream', 'FeatureOfInterest'],
+    },
+  ],
+])
+
+export class SelectError extends Error {}
+
+/**
+ * `$select` on one serialised entity: only the named properties (and navigation links), in the
+ * order asked. Unknown names are a SelectError; a known property the entity lacks is left out.
+ */
+export function select<T>(
+  toJson: (l: Links, item: T) => Json,
+  paths: readonly string[][],
+): (json: Json) => Json {
+  const spec = SELECTABLE.get(toJson as (l: Links, item: never) => Json)
+  if (!spec) throw new SelectError('$select is not supported here')
+  const keys: string[] = []
+  for (const path of paths) {
+    const [name, ...rest] = path
+    if (name === undefined || rest.length > 0)
+      throw new SelectError(`$select takes property names of ${spec.set}, not the path ${path.join('/')}`)
+    if (name === 'id') keys.push('@iot.id')
+    else if (spec.properties.includes(name)) keys.push(name)
+    else if (spec.navigation.includes(name)) keys.push(`${name}@iot.navigationLink`)
+    else
+      throw new SelectError(
+        `${spec.set} have no property ${name}; $select may name id, ${[...spec.properties, ...spec.navigation].join(', ')}`,
+      )
+  }
+  return (json) => Object.fromEntries(keys.filter((k) => k in json).map((k) => [k, json[k]]))
+}
