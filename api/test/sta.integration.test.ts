@@ -305,6 +305,35 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     expect(obs.body['@iot.nextLink']).toContain('%24select=result')
   })
 
+  it('answers $resultFormat=dataArray for Observations (OGC 18-088 14.3)', async () => {
+    const ds = device.datastreams.fillingLevel!
+    const r = await get(
+      `/v1.1/Datastreams(${ds})/Observations?$resultFormat=dataArray&$select=phenomenonTime,result&$top=2&$count=true`,
+    )
+    expect(r.status).toBe(200)
+    expect(r.body['@iot.count']).toBe(3)
+    expect(r.body['@iot.nextLink']).toContain('resultFormat=dataArray')
+    expect(r.body.value).toEqual([
+      {
+        'Datastream@iot.navigationLink': `${base}/v1.1/Datastreams(${ds})`,
+        components: ['phenomenonTime', 'result'],
+        'dataArray@iot.count': 2,
+        dataArray: [
+          ['2026-11-23T08:03:00.000Z', 30],
+          ['2026-11-23T08:02:00.000Z', 20],
+        ],
+      },
+    ])
+    const all = await get(`/v1.1/Datastreams(${ds})/Observations?$resultFormat=dataArray&$top=1`)
+    const [block] = all.body.value as { components: string[]; dataArray: unknown[][] }[]
+    expect(block!.components.slice(0, 4)).toEqual(['id', 'phenomenonTime', 'resultTime', 'result'])
+    expect(block!.dataArray[0]!.length).toBe(block!.components.length)
+    expect((await get('/v1.1/Things?$resultFormat=dataArray')).status).toBe(400)
+    expect(
+      (await get(`/v1.1/Datastreams(${ds})/Observations?$resultFormat=dataArray&$select=name`)).status,
+    ).toBe(400)
+  })
+
   it('never answers random ids and query options with a 5xx (fuzz)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), async (id, top) => {

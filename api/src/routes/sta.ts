@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express'
-import type { DatastreamRecord, Id, Page, PageRequest } from '@urbantwin/model'
+import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
 import { matches, readJsonPath, type Store } from '@urbantwin/store'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
@@ -7,6 +7,7 @@ import { EntityId } from '../sta/query.ts'
 import { QueryError, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
 import {
   collectionJson,
+  dataArrayJson,
   datastreamJson,
   historicalLocationJson,
   locationJson,
@@ -49,10 +50,7 @@ export function staRouter(deps: StaDeps): Router {
       if (err instanceof QueryError) throw new HttpError(400, 'BAD_REQUEST', err.message)
       throw err
     }
-    const later: Array<[keyof RequestQuery, string]> = [
-      ['expand', '$expand'],
-      ['resultFormat', '$resultFormat'],
-    ]
+    const later: Array<[keyof RequestQuery, string]> = [['expand', '$expand']]
     if (!filterable) later.push(['filter', '$filter'], ['orderBy', '$orderby'])
     for (const [key, option] of later)
       if (q[key] !== undefined)
@@ -87,6 +85,21 @@ export function staRouter(deps: StaDeps): Router {
       })
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
       const l = links(req)
+      if (q.resultFormat) {
+        if (q.resultFormat !== 'dataArray' || toJson !== (observationJson as unknown))
+          throw new HttpError(
+            400,
+            'BAD_REQUEST',
+            `$resultFormat=${q.resultFormat} is not supported on ${req.path} yet`,
+          )
+        try {
+          res.json(dataArrayJson(l, idOf(req), page as Page<ObservationRecord>, q, url(req)))
+        } catch (err) {
+          if (err instanceof SelectError) throw new HttpError(400, 'BAD_REQUEST', err.message)
+          throw err
+        }
+        return
+      }
       const project = projection(toJson, q)
       res.json(collectionJson(page, q, url(req), (item) => project(toJson(l, item))))
     })

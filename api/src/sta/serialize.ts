@@ -175,3 +175,47 @@ export function select<T>(
   }
   return (json) => Object.fromEntries(keys.filter((k) => k in json).map((k) => [k, json[k]]))
 }
+
+/** The components of `$resultFormat=dataArray` without `$select` (OGC 18-088 14.3). */
+const DATA_ARRAY_COMPONENTS = [
+  'id',
+  'phenomenonTime',
+  'resultTime',
+  'result',
+  'resultQuality',
+  'validTime',
+  'parameters',
+]
+
+/**
+ * `$resultFormat=dataArray` for the Observations of one Datastream: the components once, then one
+ * array of values per Observation, in the same order.
+ */
+export function dataArrayJson(
+  l: Links,
+  datastreamId: number,
+  page: Page<ObservationRecord>,
+  q: Pick<RequestQuery, 'top' | 'skip' | 'count' | 'select'>,
+  requestUrl: URL,
+): Json {
+  const components = q.select ? q.select.map((p) => p.join('/')) : DATA_ARRAY_COMPONENTS
+  for (const c of components)
+    if (!DATA_ARRAY_COMPONENTS.includes(c))
+      throw new SelectError(`dataArray components are ${DATA_ARRAY_COMPONENTS.join(', ')}; not ${c}`)
+  const rows = page.items.map((o) =>
+    components.map((c) => (c === 'id' ? o.id : ((o as Record<string, unknown>)[c] ?? null))),
+  )
+  const list = collectionJson(page, q, requestUrl, () => ({}))
+  return {
+    ...(q.count ? { '@iot.count': list['@iot.count'] } : {}),
+    ...(list['@iot.nextLink'] ? { '@iot.nextLink': list['@iot.nextLink'] } : {}),
+    value: [
+      {
+        'Datastream@iot.navigationLink': `${l.base}/Datastreams(${datastreamId})`,
+        components,
+        'dataArray@iot.count': rows.length,
+        dataArray: rows,
+      },
+    ],
+  }
+}
