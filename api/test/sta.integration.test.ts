@@ -194,7 +194,9 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ['/v1.1/Things?$top=1&$top=2', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$filter=Datastreams/name eq 1', 400, 'BAD_REQUEST'],
     ["/v1.1/Things?$filter=name eq 'a' and", 400, 'BAD_REQUEST'],
-    ['/v1.1/Things?$expand=Datastreams', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$expand=Sensors', 400, 'BAD_REQUEST'],
+    ['/v1.1/Datastreams?$expand=Thing($top=1)', 400, 'BAD_REQUEST'],
+    ['/v1.1/Things?$expand=Datastreams($select=colour)', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$select=colour', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$select=properties/address', 400, 'BAD_REQUEST'],
     ['/v1.1/Things(1)?$nope=1', 400, 'BAD_REQUEST'],
@@ -334,6 +336,43 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ).toBe(400)
   })
 
+  it('expands related entities inline with their own options: the Masterportal latest-values query', async () => {
+    const q = encodeURIComponent
+    const r = await get(
+      `/v1.1/Things?$orderby=id&$select=name&$expand=${q('Locations($select=location),Datastreams($select=name;$orderby=name;$expand=Observations($top=1;$orderby=phenomenonTime desc;$select=result,phenomenonTime))')}`,
+    )
+    expect(r.status, JSON.stringify(r.body)).toBe(200)
+    const [first, second] = r.body.value as {
+      name: string
+      Locations: { location: { coordinates: number[] } }[]
+      Datastreams: { name: string; Observations: { result: unknown; phenomenonTime: string }[] }[]
+    }[]
+    expect(first!.name).toBe('Container c-1')
+    expect(first!.Locations).toEqual([{ location: { type: 'Point', coordinates: [11.57, 48.14] } }])
+    expect(first!.Datastreams.map((d) => [d.name, d.Observations])).toEqual([
+      ['Fill level of Container c-1', [{ result: 30, phenomenonTime: '2026-11-23T08:03:00.000Z' }]],
+      ['Temperature of Container c-1', []],
+    ])
+    expect(second!.Datastreams.every((d) => d.Observations.length === 0)).toBe(true)
+
+    // a nested path, $count and a nextLink inside the expansion, navigation to a single entity
+    const ds = device.datastreams.fillingLevel!
+    const one = await get(
+      `/v1.1/Datastreams(${ds})?$expand=${q('Thing($select=name),Observations($top=2;$count=true)')}`,
+    )
+    expect(one.body.Thing).toEqual({ name: 'Container c-1' })
+    expect(one.body['Observations@iot.count']).toBe(3)
+    expect((one.body.Observations as unknown[]).length).toBe(2)
+    const link = new URL(one.body['Observations@iot.nextLink'] as string)
+    const next = await get(link.pathname + link.search)
+    expect((next.body.value as { result: number }[]).map((o) => o.result)).toEqual([10])
+    const deep = await get(
+      `/v1.1/Things(${device.thingId})?$expand=${q('Datastreams/Observations($filter=result gt 15)')}`,
+    )
+    const streams = deep.body.Datastreams as { Observations: { result: number }[] }[]
+    expect(streams.flatMap((d) => d.Observations.map((o) => o.result)).sort()).toEqual([20, 30])
+  })
+
   it('never answers random ids and query options with a 5xx (fuzz)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), async (id, top) => {
@@ -346,7 +385,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     )
   }, 60_000) // 150 real HTTP round trips: slow on a loaded machine
 
-  it('never answers $filter and $orderby built from random pieces with a 5xx (fuzz)', async () => {
+  it('never answers $filter, $orderby and $expand built from random pieces with a 5xx (fuzz)', async () => {
     const piece = fc.constantFrom(
       'name',
       'id',
@@ -384,15 +423,41 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       ' ',
     )
     const text = fc.array(piece, { minLength: 1, maxLength: 12 }).map((p) => p.join(''))
+    const navPiece = fc.constantFrom(
+      'Datastreams',
+      'Locations',
+      'Observations',
+      'Thing',
+      'Sensor',
+      'HistoricalLocations',
+      '/',
+      ',',
+      '(',
+      ')',
+      ';',
+      '$top=1',
+      '$skip=1',
+      '$count=true',
+      '$select=name',
+      '$select=result',
+      '$orderby=id desc',
+      "$filter=name eq 'x'",
+      '$filter=result gt 1',
+      '$expand=',
+    )
+    const expand = fc.array(navPiece, { minLength: 1, maxLength: 10 }).map((p) => p.join(''))
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('Things', 'Locations', 'Datastreams', 'HistoricalLocations'),
-        text,
-        text,
-        async (set, filter, orderby) => {
-          const res = await fetch(
-            `${base}/v1.1/${set}?$filter=${encodeURIComponent(filter)}&$orderby=${encodeURIComponent(orderby)}`,
-          )
+        fc.option(text, { nil: undefined }),
+        fc.option(text, { nil: undefined }),
+        fc.option(expand, { nil: undefined }),
+        async (set, filter, orderby, nav) => {
+          const params = new URLSearchParams()
+          if (filter !== undefined) params.set('$filter', filter)
+          if (orderby !== undefined) params.set('$orderby', orderby)
+          if (nav !== undefined) params.set('$expand', nav)
+          const res = await fetch(`${base}/v1.1/${set}?${params.toString().replaceAll('+', '%20')}`)
           const body = (await res.json()) as Record<string, unknown>
           return res.status < 500 && (res.status === 200 || typeof body.code === 'string')
         },

@@ -1,10 +1,11 @@
 import { Router, type Request } from 'express'
 import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
-import { matches, readJsonPath, type Store } from '@urbantwin/store'
+import type { Store } from '@urbantwin/store'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 import { EntityId } from '../sta/query.ts'
 import { QueryError, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
+import { ExpandError, createExpander, pageOf } from '../sta/expand.ts'
 import {
   collectionJson,
   dataArrayJson,
@@ -13,7 +14,6 @@ import {
   locationJson,
   observationJson,
   observedPropertyJson,
-  select,
   SelectError,
   sensorJson,
   thingJson,
@@ -36,6 +36,7 @@ function serviceRoot(base: string) {
 export function staRouter(deps: StaDeps): Router {
   const { store } = deps
   const limits = { defaultTop: Math.min(100, deps.maxTop), maxTop: deps.maxTop, maxExpandDepth: 4 }
+  const expander = createExpander(store, limits)
   const router = Router()
   const links = (req: Request): Links => ({ base: `${req.protocol}://${req.get('host')}${req.baseUrl}` })
   const url = (req: Request) => new URL(`${req.protocol}://${req.get('host')}${req.originalUrl}`)
@@ -50,7 +51,7 @@ export function staRouter(deps: StaDeps): Router {
       if (err instanceof QueryError) throw new HttpError(400, 'BAD_REQUEST', err.message)
       throw err
     }
-    const later: Array<[keyof RequestQuery, string]> = [['expand', '$expand']]
+    const later: Array<[keyof RequestQuery, string]> = []
     if (!filterable) later.push(['filter', '$filter'], ['orderBy', '$orderby'])
     for (const [key, option] of later)
       if (q[key] !== undefined)
@@ -58,13 +59,12 @@ export function staRouter(deps: StaDeps): Router {
     return q
   }
 
-  /** `$select`, or every property. */
-  function projection<T>(toJson: (l: Links, item: T) => Record<string, unknown>, q: RequestQuery) {
-    if (!q.select) return (json: Record<string, unknown>) => json
+  /** Checks `$select` and `$expand` against the entity set before anything is loaded. */
+  function checkShape<T>(toJson: (l: Links, item: T) => Record<string, unknown>, q: RequestQuery) {
     try {
-      return select(toJson, q.select)
+      expander.check(toJson, q)
     } catch (err) {
-      if (err instanceof SelectError) throw new HttpError(400, 'BAD_REQUEST', err.message)
+      if (err instanceof ExpandError) throw new HttpError(400, 'BAD_REQUEST', err.message)
       throw err
     }
   }
@@ -77,6 +77,7 @@ export function staRouter(deps: StaDeps): Router {
   ) {
     router.get(path, async (req, res) => {
       const q = queryOf(req, filterable)
+      if (!q.resultFormat) checkShape(toJson, q)
       const page = await load(req, {
         top: q.top,
         skip: q.skip,
@@ -100,8 +101,8 @@ export function staRouter(deps: StaDeps): Router {
         }
         return
       }
-      const project = projection(toJson, q)
-      res.json(collectionJson(page, q, url(req), (item) => project(toJson(l, item))))
+      const items = await Promise.all(page.items.map((item) => expander.render(l, toJson, item, q)))
+      res.json(collectionJson({ items, count: page.count }, q, url(req), (json) => json))
     })
   }
 
@@ -111,10 +112,11 @@ export function staRouter(deps: StaDeps): Router {
     toJson: (l: Links, item: T) => Record<string, unknown>,
   ) {
     router.get(path, async (req, res) => {
-      const project = projection(toJson, queryOf(req, true))
+      const q = queryOf(req, true)
+      checkShape(toJson, q)
       const found = await load(idOf(req))
       if (!found) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
-      res.json(project(toJson(links(req), found)))
+      res.json(await expander.render(links(req), toJson, found, q))
     })
   }
 
@@ -170,8 +172,7 @@ export function staRouter(deps: StaDeps): Router {
       const h = await store.historicalLocation(idOf(req))
       if (!h) return null
       const loc = await store.location(h.locationId)
-      const items = loc && (!p.filter || matches(p.filter, loc, readJsonPath)) ? [loc] : []
-      return { items: items.slice(p.skip, p.skip + p.top), count: items.length }
+      return pageOf(loc ? [loc] : [], p)
     },
     locationJson,
   )
