@@ -85,8 +85,32 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
   it('lists in the service root only entity sets it serves, each resolvable', async () => {
     const root = await get('/v1.1')
     const sets = root.body.value as { name: string; url: string }[]
-    expect(sets.map((s) => s.name)).toEqual(['Things', 'Locations', 'HistoricalLocations', 'Datastreams'])
+    expect(sets.map((s) => s.name)).toEqual([
+      'Things',
+      'Locations',
+      'HistoricalLocations',
+      'Datastreams',
+      'Sensors',
+      'ObservedProperties',
+    ])
     for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
+  })
+
+  it('lists Sensors and ObservedProperties with their Datastreams, filterable like the rest', async () => {
+    const sensors = await get(
+      `/v1.1/Sensors?$filter=${encodeURIComponent("name eq 'fill sensor'")}&$expand=Datastreams($count=true;$top=1)`,
+    )
+    expect(sensors.status, JSON.stringify(sensors.body)).toBe(200)
+    const [sensor] = sensors.body.value as Record<string, unknown>[]
+    expect(sensor).toMatchObject({ name: 'fill sensor', 'Datastreams@iot.count': 4 })
+    const ops = (await get('/v1.1/ObservedProperties?$orderby=name')).body.value as {
+      name: string
+      '@iot.id': number
+    }[]
+    expect(ops.map((o) => o.name)).toEqual(['Filling level', 'Temperature'])
+    const fills = await get(`/v1.1/ObservedProperties(${ops[0]!['@iot.id']})/Datastreams?$count=true`)
+    expect(fills.body['@iot.count']).toBe(2)
+    expect((await get('/v1.1/Sensors(999)/Datastreams')).status).toBe(404)
   })
 
   it('serves one Thing, its Datastreams and Locations', async () => {

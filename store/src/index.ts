@@ -8,6 +8,7 @@ export type {
   DeviceProvision,
   DeviceRecord,
   DeviceRegistration,
+  DatastreamOwner,
   MqttAccount,
   LatestOfKind,
 } from './ports.ts'

@@ -63,6 +63,9 @@ export type LatestOfKind = {
   phenomenonTime: string | null
 }
 
+/** Whose Datastreams: one of a Thing, a Sensor or an ObservedProperty. */
+export type DatastreamOwner = { thingId: Id } | { sensorId: Id } | { observedPropertyId: Id }
+
 /** SensorThings entities (the registry). */
 export type Registry = {
   provisionDevice(p: DeviceProvision): Promise<DeviceRecord>
@@ -88,9 +91,12 @@ export type Registry = {
   historicalLocations(page: PageRequest, thingId?: Id): Promise<Page<HistoricalLocationRecord>>
   historicalLocation(id: Id): Promise<HistoricalLocationRecord | null>
   location(id: Id): Promise<LocationRecord | null>
-  datastreams(page: PageRequest, thingId?: Id): Promise<Page<DatastreamRecord>>
+  /** All Datastreams, or those of one Thing, Sensor or ObservedProperty. */
+  datastreams(page: PageRequest, of?: DatastreamOwner): Promise<Page<DatastreamRecord>>
   datastream(id: Id): Promise<DatastreamRecord | null>
+  sensors(page: PageRequest): Promise<Page<SensorRecord>>
   sensor(id: Id): Promise<SensorRecord | null>
+  observedProperties(page: PageRequest): Promise<Page<ObservedPropertyRecord>>
   observedProperty(id: Id): Promise<ObservedPropertyRecord | null>
   putMqttAccount(a: MqttAccount): Promise<void>
   mqttAccount(username: string): Promise<MqttAccount | null>

@@ -25,7 +25,7 @@ export type StaDeps = { store: Store; maxTop: number }
 /** Root of the service (STA 9.2.1): entity sets and server settings. */
 function serviceRoot(base: string) {
   // Only the collections served so far; the remaining entity sets of STA 9.2.1 follow with the full API.
-  const sets = ['Things', 'Locations', 'HistoricalLocations', 'Datastreams']
+  const sets = ['Things', 'Locations', 'HistoricalLocations', 'Datastreams', 'Sensors', 'ObservedProperties']
   return {
     value: sets.map((name) => ({ name, url: `${base}/${name}` })),
     serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
@@ -145,7 +145,7 @@ export function staRouter(deps: StaDeps): Router {
   single('/Things\\(:id\\)', (id) => store.thing(id), thingJson)
   collection(
     '/Things\\(:id\\)/Datastreams',
-    async (req, p) => ((await store.thing(idOf(req))) ? store.datastreams(p, idOf(req)) : null),
+    async (req, p) => ((await store.thing(idOf(req))) ? store.datastreams(p, { thingId: idOf(req) }) : null),
     datastreamJson,
   )
   collection(
@@ -204,7 +204,23 @@ export function staRouter(deps: StaDeps): Router {
     (o) => store.datastream(o.datastreamId),
     datastreamJson,
   )
+  collection('/Sensors', (_req, p) => store.sensors(p), sensorJson)
   single('/Sensors\\(:id\\)', (id) => store.sensor(id), sensorJson)
+  collection(
+    '/Sensors\\(:id\\)/Datastreams',
+    async (req, p) =>
+      (await store.sensor(idOf(req))) ? store.datastreams(p, { sensorId: idOf(req) }) : null,
+    datastreamJson,
+  )
+  collection('/ObservedProperties', (_req, p) => store.observedProperties(p), observedPropertyJson)
   single('/ObservedProperties\\(:id\\)', (id) => store.observedProperty(id), observedPropertyJson)
+  collection(
+    '/ObservedProperties\\(:id\\)/Datastreams',
+    async (req, p) =>
+      (await store.observedProperty(idOf(req)))
+        ? store.datastreams(p, { observedPropertyId: idOf(req) })
+        : null,
+    datastreamJson,
+  )
   return router
 }

@@ -60,7 +60,7 @@ export function createExpander(store: Store, limits: QueryLimits) {
         HistoricalLocations: many(historicalLocationJson, (t: Thing, p) =>
           store.historicalLocations(p, t.id),
         ),
-        Datastreams: many(datastreamJson, (t: Thing, p) => store.datastreams(p, t.id)),
+        Datastreams: many(datastreamJson, (t: Thing, p) => store.datastreams(p, { thingId: t.id })),
       },
     ],
     [
@@ -85,6 +85,20 @@ export function createExpander(store: Store, limits: QueryLimits) {
           store.observedProperty(d.observedPropertyId),
         ),
         Observations: many(observationJson, (d: Datastream, p) => store.observations(d.id, p)),
+      },
+    ],
+    [
+      sensorJson as ToJson,
+      {
+        Datastreams: many(datastreamJson, (x: { id: number }, p) => store.datastreams(p, { sensorId: x.id })),
+      },
+    ],
+    [
+      observedPropertyJson as ToJson,
+      {
+        Datastreams: many(datastreamJson, (x: { id: number }, p) =>
+          store.datastreams(p, { observedPropertyId: x.id }),
+        ),
       },
     ],
     [

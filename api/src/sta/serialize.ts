@@ -45,12 +45,12 @@ export function datastreamJson(l: Links, d: DatastreamRecord): Json {
 
 export function sensorJson(l: Links, s: SensorRecord): Json {
   const { id, ...body } = s
-  return entity(l, 'Sensors', id, body, [])
+  return entity(l, 'Sensors', id, body, ['Datastreams'])
 }
 
 export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json {
   const { id, ...body } = o
-  return entity(l, 'ObservedProperties', id, body, [])
+  return entity(l, 'ObservedProperties', id, body, ['Datastreams'])
 }
 
 export function observationJson(l: Links, o: ObservationRecord): Json {

@@ -17,6 +17,8 @@ import {
   HISTORICAL_LOCATION_COLUMNS,
   LOCATION_COLUMNS,
   OBSERVATION_QUERY_COLUMNS,
+  OBSERVED_PROPERTY_COLUMNS,
+  SENSOR_COLUMNS,
   THING_COLUMNS,
 } from './columns.ts'
 import { UnsupportedQueryError, matches, readJsonPath, sortBy } from '../query/evaluate.ts'
@@ -140,16 +142,6 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     const kept = records.filter((r) => matches(p.filter!, r, readJsonPath))
     const sorted = p.orderBy?.length ? sortBy(kept, p.orderBy, readJsonPath) : kept
     return { items: sorted.slice(p.skip, p.skip + p.top), count: sorted.length }
-  }
-
-  /** A page of a registry table, optionally only the rows of one Thing. */
-  function pageOfThing<T>(table: string, map: (r: Record<string, unknown>) => T, set: ColumnMap) {
-    return (p: PageRequest, thingId?: Id) =>
-      conn.exclusive((sql) =>
-        thingId === undefined
-          ? page(sql, table, [], p, map, set)
-          : page(sql, `${table} WHERE thing_id = ?`, [thingId], p, map, set),
-      )
   }
 
   /** A single registry entity by its `@iot.id`. */
@@ -408,7 +400,22 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         return r ? toHistoricalLocation(r) : null
       }),
     location: byId('locations', toLocation),
-    datastreams: pageOfThing('datastreams', toDatastream, DATASTREAM_COLUMNS),
+    datastreams: (p, of) =>
+      conn.exclusive((sql) => {
+        if (!of) return page(sql, 'datastreams', [], p, toDatastream, DATASTREAM_COLUMNS)
+        const [column, id] =
+          'thingId' in of
+            ? ['thing_id', of.thingId]
+            : 'sensorId' in of
+              ? ['sensor_id', of.sensorId]
+              : ['observed_property_id', of.observedPropertyId]
+        return page(sql, `datastreams WHERE ${column} = ?`, [id], p, toDatastream, DATASTREAM_COLUMNS)
+      }),
+    sensors: (p) => conn.exclusive((sql) => page(sql, 'sensors', [], p, toSensor, SENSOR_COLUMNS)),
+    observedProperties: (p) =>
+      conn.exclusive((sql) =>
+        page(sql, 'observed_properties', [], p, toObservedProperty, OBSERVED_PROPERTY_COLUMNS),
+      ),
     datastream: byId('datastreams', toDatastream),
     sensor: byId('sensors', toSensor),
     observedProperty: byId('observed_properties', toObservedProperty),
