@@ -96,6 +96,33 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
   })
 
+  it('serves one property, its raw $value and $ref addresses (STA 9.2.4–9.2.6)', async () => {
+    const t = device.thingId
+    expect((await get(`/v1.1/Things(${t})/name`)).body).toEqual({ name: 'Container c-1' })
+    const raw = await fetch(`${base}/v1.1/Things(${t})/name/$value`)
+    expect([raw.status, raw.headers.get('content-type'), await raw.text()]).toEqual([
+      200,
+      'text/plain; charset=utf-8',
+      'Container c-1',
+    ])
+    const loc = (await get(`/v1.1/Things(${t})/Locations`)).body.value as { '@iot.id': number }[]
+    const geometry = await get(`/v1.1/Locations(${loc[0]!['@iot.id']})/location/$value`)
+    expect(geometry.body).toEqual({ type: 'Point', coordinates: [11.57, 48.14] })
+    expect((await get(`/v1.1/Datastreams(${device.datastreams.fillingLevel})/Thing/name`)).body).toEqual({
+      name: 'Container c-1',
+    })
+    expect((await get(`/v1.1/Things(${t})/$ref`)).body).toEqual({
+      '@iot.selfLink': `${base}/v1.1/Things(${t})`,
+    })
+    const refs = await get(`/v1.1/Things(${t})/Datastreams/$ref?$orderby=name`)
+    expect(refs.body.value).toEqual([
+      { '@iot.selfLink': `${base}/v1.1/Datastreams(${device.datastreams.fillingLevel})` },
+      { '@iot.selfLink': `${base}/v1.1/Datastreams(${device.datastreams.temperature})` },
+    ])
+    expect((await fetch(`${base}/v1.1/Things(${t})/colour`)).status).toBe(404)
+    expect((await fetch(`${base}/v1.1/Things(99999)/name`)).status).toBe(404)
+  })
+
   it('lists Sensors and ObservedProperties with their Datastreams, filterable like the rest', async () => {
     const sensors = await get(
       `/v1.1/Sensors?$filter=${encodeURIComponent("name eq 'fill sensor'")}&$expand=Datastreams($count=true;$top=1)`,

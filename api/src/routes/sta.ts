@@ -15,6 +15,7 @@ import {
   observationJson,
   observedPropertyJson,
   SelectError,
+  propertyNames,
   sensorJson,
   thingJson,
   type Links,
@@ -75,9 +76,7 @@ export function staRouter(deps: StaDeps): Router {
     toJson: (l: Links, item: T) => Record<string, unknown>,
     filterable = true,
   ) {
-    router.get(path, async (req, res) => {
-      const q = queryOf(req, filterable)
-      if (!q.resultFormat) checkShape(toJson, q)
+    const pageFor = async (req: Request, q: RequestQuery) => {
       const page = await load(req, {
         top: q.top,
         skip: q.skip,
@@ -85,6 +84,21 @@ export function staRouter(deps: StaDeps): Router {
         ...(q.orderBy ? { orderBy: q.orderBy } : {}),
       })
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      return page
+    }
+    // STA 9.2.6: `/$ref` lists the entities' addresses only
+    router.get(`${path}/\\$ref`, async (req, res) => {
+      const q = queryOf(req, filterable)
+      const page = await pageFor(req, q)
+      const l = links(req)
+      res.json(
+        collectionJson(page, q, url(req), (item) => ({ '@iot.selfLink': toJson(l, item)['@iot.selfLink'] })),
+      )
+    })
+    router.get(path, async (req, res) => {
+      const q = queryOf(req, filterable)
+      if (!q.resultFormat) checkShape(toJson, q)
+      const page = await pageFor(req, q)
       const l = links(req)
       if (q.resultFormat) {
         if (q.resultFormat !== 'dataArray' || toJson !== (observationJson as unknown))
@@ -111,12 +125,37 @@ export function staRouter(deps: StaDeps): Router {
     load: (id: Id) => Promise<T | null>,
     toJson: (l: Links, item: T) => Record<string, unknown>,
   ) {
+    const found = async (req: Request) => {
+      const item = await load(idOf(req))
+      if (!item) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      return item
+    }
     router.get(path, async (req, res) => {
       const q = queryOf(req, true)
       checkShape(toJson, q)
-      const found = await load(idOf(req))
-      if (!found) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
-      res.json(await expander.render(links(req), toJson, found, q))
+      res.json(await expander.render(links(req), toJson, await found(req), q))
+    })
+    // STA 9.2.4 and 9.2.5: one property (`/Things(1)/name`) and its raw value (`/name/$value`)
+    const property = (req: Request): string | null => {
+      const name = String(req.params.property)
+      return propertyNames(toJson).includes(name) ? name : null
+    }
+    router.get(`${path}/:property`, async (req, res, next) => {
+      const name = property(req)
+      if (!name) return next()
+      res.json({ [name]: toJson(links(req), await found(req))[name] ?? null })
+    })
+    router.get(`${path}/:property/\\$value`, async (req, res, next) => {
+      const name = property(req)
+      if (!name) return next()
+      const value = toJson(links(req), await found(req))[name]
+      if (value === undefined || value === null) return void res.status(204).end()
+      if (typeof value === 'object') return void res.json(value)
+      res.type('text/plain').send(String(value))
+    })
+    // STA 9.2.6: the entity's address only
+    router.get(`${path}/\\$ref`, async (req, res) => {
+      res.json({ '@iot.selfLink': toJson(links(req), await found(req))['@iot.selfLink'] })
     })
   }
 

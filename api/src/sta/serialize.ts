@@ -148,6 +148,11 @@ const SELECTABLE = new Map<
   ],
 ])
 
+/** The (non-navigation) property names of the entity set `toJson` serialises. */
+export function propertyNames<T>(toJson: (l: Links, item: T) => Json): readonly string[] {
+  return SELECTABLE.get(toJson as (l: Links, item: never) => Json)?.properties ?? []
+}
+
 export class SelectError extends Error {}
 
 /**
