@@ -96,6 +96,36 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
   })
 
+  it('filters and orders through navigation to one entity: Thing/name, Datastream/Thing/properties/…', async () => {
+    const q = encodeURIComponent
+    const names = async (path: string) => {
+      const r = await get(path)
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+      return (r.body.value as { name?: string; result?: unknown }[]).map((x) => x.name ?? x.result)
+    }
+    expect(
+      await names(`/v1.1/Datastreams?$filter=${q("Thing/name eq 'Container c-2'")}&$orderby=name`),
+    ).toEqual(['Fill level of Container c-2', 'Temperature of Container c-2'])
+    expect(
+      await names(
+        `/v1.1/Datastreams?$filter=${q("ObservedProperty/name eq 'Temperature'")}&$orderby=${q('Thing/name desc')}`,
+      ),
+    ).toEqual(['Temperature of Container c-2', 'Temperature of Container c-1'])
+    const ds = device.datastreams.fillingLevel!
+    expect(
+      await names(
+        `/v1.1/Datastreams(${ds})/Observations?$filter=${q("Datastream/Thing/properties/address eq 'Street c-1' and result gt 10")}`,
+      ),
+    ).toEqual([30, 20])
+    const hl = await get(
+      `/v1.1/HistoricalLocations?$filter=${q(`Thing/@iot.id eq ${device.thingId}`)}&$count=true`,
+    )
+    expect(hl.body['@iot.count']).toBe(
+      (await get(`/v1.1/Things(${device.thingId})/HistoricalLocations?$count=true`)).body['@iot.count'],
+    )
+    expect((await get(`/v1.1/Datastreams?$filter=${q("Thing/colour eq 'x'")}`)).status).toBe(400)
+  })
+
   it('serves one property, its raw $value and $ref addresses (STA 9.2.4–9.2.6)', async () => {
     const t = device.thingId
     expect((await get(`/v1.1/Things(${t})/name`)).body).toEqual({ name: 'Container c-1' })
@@ -243,6 +273,8 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ['/v1.1/Things?$top=-1', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$filter=name eq 1', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$top=1&$top=2', 400, 'BAD_REQUEST'],
+    ["/v1.1/Things?$filter=substring(name, 1e30) eq 'a'", 400, 'BAD_REQUEST'],
+    ["/v1.1/HistoricalLocations?$filter=time add duration'P99999999999D' gt now()", 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$filter=Datastreams/name eq 1', 400, 'BAD_REQUEST'],
     ["/v1.1/Things?$filter=name eq 'a' and", 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$expand=Sensors', 400, 'BAD_REQUEST'],
@@ -470,6 +502,9 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       "geography'POINT(11.57 48.14)'",
       '2026-11-23T08:00:00Z',
       "duration'PT1H'",
+      "duration'P99999999999D'",
+      '1e30',
+      'substring(',
       ' desc',
       ' ',
     )

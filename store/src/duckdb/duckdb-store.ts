@@ -114,14 +114,32 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       : null
     const where = filter ? ` WHERE ${filter.sql}` : ''
     const head = [...params, ...(filter?.params ?? [])]
-    const countRow = await sql.one(`SELECT count(*) AS n FROM ${source}${where}`, head)
     const all = [...head, ...(sorted?.params ?? [])]
-    const rows = await sql.rows(
-      `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
-       LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
-      [...all, p.top, p.skip],
-    )
-    return { items: rows.map(map), count: Number(countRow?.n ?? 0) }
+    return clientErrors(async () => {
+      const countRow = await sql.one(`SELECT count(*) AS n FROM ${source}${where}`, head)
+      const rows = await sql.rows(
+        `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
+         LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
+        [...all, p.top, p.skip],
+      )
+      return { items: rows.map(map), count: Number(countRow?.n ?? 0) }
+    })
+  }
+
+  /**
+   * A filter's own values can be out of range when evaluated (`substring(name, 1e30)`,
+   * `now() add duration'P99999999999D'`): DuckDB then refuses the value, which is the client's
+   * error (400), not the server's.
+   */
+  async function clientErrors<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      const message = (err as Error).message ?? ''
+      if (/^(Conversion|Out of Range|Overflow|Invalid Input) Error/.test(message))
+        throw new UnsupportedQueryError(`the query cannot be evaluated: ${message.split('\n')[0]}`)
+      throw err
+    }
   }
 
   async function pageInMemory<T>(

@@ -322,7 +322,8 @@ function binder(): { bind: Binder; finish: (sql: string, first: number) => SqlFr
   const values: DuckDBValue[] = []
   return {
     bind: (value, sqlType) => {
-      values.push(value)
+      // numbers as text: the binding would make a whole JS number (1e30) an INT64 and overflow
+      values.push(typeof value === 'number' ? String(value) : value)
       return `CAST($p${values.length - 1} AS ${sqlType})`
     },
     // a literal may have been dropped (a comparison that can never hold): number only what is used
