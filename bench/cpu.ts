@@ -2,7 +2,7 @@
  * CPU time of processes and threads, read from Linux's /proc (clock ticks → ms), so a benchmark can
  * say where the cores went: a rate on 2 cores is bounded by 2,000 ms of CPU per second.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 
 const TICK_MS = 10 // CLK_TCK is 100 on Linux x64 and arm64
 
@@ -18,21 +18,6 @@ export type CpuSample = { totalMs: number; mainThreadMs: number }
 /** CPU used so far by process `pid` (all threads) and by its main thread (the JS event loop). */
 export function cpuOf(pid: number): CpuSample {
   return { totalMs: statMs(`/proc/${pid}/stat`), mainThreadMs: statMs(`/proc/${pid}/task/${pid}/stat`) }
-}
-
-/** The busiest threads of `pid` by name (DuckDB workers, libuv pool, V8 GC helpers). */
-export function threadsOf(pid: number): Map<string, number> {
-  const byName = new Map<string, number>()
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'))
-      byName.set(name, (byName.get(name) ?? 0) + statMs(`/proc/${pid}/task/${tid}/stat`))
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return byName
 }
 
 export const diffCpu = (a: CpuSample, b: CpuSample): CpuSample => ({

@@ -30,7 +30,7 @@ export const notFound: RequestHandler = (req) => {
 
 /** Express' own errors (body-parser) carry `status` and `type`; map them, never answer 500 for bad input. */
 function fromExpress(err: unknown): HttpError | null {
-  // a query the store cannot answer as asked (a type mismatch, an unknown property, a function it lacks)
+  // a query refused: bad syntax, an unknown property or option, a type mismatch, a function it lacks
   if (err instanceof UnsupportedQueryError) return new HttpError(400, 'BAD_REQUEST', err.message)
   if (typeof err !== 'object' || err === null || !('status' in err)) return null
   const status = Number((err as { status: unknown }).status)

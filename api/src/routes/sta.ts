@@ -1,11 +1,11 @@
 import { Router, type Request } from 'express'
 import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
-import type { Store } from '@urbantwin/store'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 import { EntityId } from '../sta/query.ts'
-import { QueryError, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
-import { ExpandError, createExpander, pageOf } from '../sta/expand.ts'
+import { pageOf, type Store } from '@urbantwin/store'
+import { pageRequest, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
+import { createExpander } from '../sta/expand.ts'
 import {
   collectionJson,
   dataArrayJson,
@@ -14,7 +14,6 @@ import {
   locationJson,
   observationJson,
   observedPropertyJson,
-  SelectError,
   propertyNames,
   sensorJson,
   thingJson,
@@ -43,52 +42,22 @@ export function staRouter(deps: StaDeps): Router {
   const url = (req: Request) => new URL(`${req.protocol}://${req.get('host')}${req.originalUrl}`)
   const idOf = (req: Request): Id => parse(EntityId, req.params, 'entity id').id
 
-  /** The request's query options; those this API does not serve yet are refused by name. */
-  function queryOf(req: Request, filterable: boolean): RequestQuery {
-    let q: RequestQuery
-    try {
-      q = parseQuery(url(req).searchParams, limits)
-    } catch (err) {
-      if (err instanceof QueryError) throw new HttpError(400, 'BAD_REQUEST', err.message)
-      throw err
-    }
-    const later: Array<[keyof RequestQuery, string]> = []
-    if (!filterable) later.push(['filter', '$filter'], ['orderBy', '$orderby'])
-    for (const [key, option] of later)
-      if (q[key] !== undefined)
-        throw new HttpError(400, 'BAD_REQUEST', `${option} is not supported on ${req.path} yet`)
-    return q
-  }
-
-  /** Checks `$select` and `$expand` against the entity set before anything is loaded. */
-  function checkShape<T>(toJson: (l: Links, item: T) => Record<string, unknown>, q: RequestQuery) {
-    try {
-      expander.check(toJson, q)
-    } catch (err) {
-      if (err instanceof ExpandError) throw new HttpError(400, 'BAD_REQUEST', err.message)
-      throw err
-    }
-  }
+  /** The request's query options (a QueryError is a 400, see errors.ts). */
+  const queryOf = (req: Request): RequestQuery => parseQuery(url(req).searchParams, limits)
 
   function collection<T>(
     path: string,
     load: (req: Request, page: PageRequest) => Promise<Page<T> | null>,
     toJson: (l: Links, item: T) => Record<string, unknown>,
-    filterable = true,
   ) {
     const pageFor = async (req: Request, q: RequestQuery) => {
-      const page = await load(req, {
-        top: q.top,
-        skip: q.skip,
-        ...(q.filter ? { filter: q.filter } : {}),
-        ...(q.orderBy ? { orderBy: q.orderBy } : {}),
-      })
+      const page = await load(req, pageRequest(q, limits.defaultTop))
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
       return page
     }
     // STA 9.2.6: `/$ref` lists the entities' addresses only
     router.get(`${path}/\\$ref`, async (req, res) => {
-      const q = queryOf(req, filterable)
+      const q = queryOf(req)
       const page = await pageFor(req, q)
       const l = links(req)
       res.json(
@@ -96,8 +65,8 @@ export function staRouter(deps: StaDeps): Router {
       )
     })
     router.get(path, async (req, res) => {
-      const q = queryOf(req, filterable)
-      if (!q.resultFormat) checkShape(toJson, q)
+      const q = queryOf(req)
+      if (!q.resultFormat) expander.check(toJson, q)
       const page = await pageFor(req, q)
       const l = links(req)
       if (q.resultFormat) {
@@ -107,12 +76,7 @@ export function staRouter(deps: StaDeps): Router {
             'BAD_REQUEST',
             `$resultFormat=${q.resultFormat} is not supported on ${req.path} yet`,
           )
-        try {
-          res.json(dataArrayJson(l, idOf(req), page as Page<ObservationRecord>, q, url(req)))
-        } catch (err) {
-          if (err instanceof SelectError) throw new HttpError(400, 'BAD_REQUEST', err.message)
-          throw err
-        }
+        res.json(dataArrayJson(l, idOf(req), page as Page<ObservationRecord>, q, url(req)))
         return
       }
       const items = await Promise.all(page.items.map((item) => expander.render(l, toJson, item, q)))
@@ -131,8 +95,8 @@ export function staRouter(deps: StaDeps): Router {
       return item
     }
     router.get(path, async (req, res) => {
-      const q = queryOf(req, true)
-      checkShape(toJson, q)
+      const q = queryOf(req)
+      expander.check(toJson, q)
       res.json(await expander.render(links(req), toJson, await found(req), q))
     })
     // STA 9.2.4 and 9.2.5: one property (`/Things(1)/name`) and its raw value (`/name/$value`)

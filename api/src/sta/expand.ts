@@ -1,8 +1,7 @@
 import type { EntityQuery, ExpandItem, Page, PageRequest } from '@urbantwin/model'
-import { matches, readJsonPath, sortBy, type Store } from '@urbantwin/store'
-import type { QueryLimits } from './odata/parse.ts'
+import { UnsupportedQueryError, pageOf, type Store } from '@urbantwin/store'
+import { pageRequest, type QueryLimits } from './odata/parse.ts'
 import {
-  SelectError,
   datastreamJson,
   historicalLocationJson,
   locationJson,
@@ -21,15 +20,8 @@ type Nav =
   | { kind: 'one'; to: ToJson; load: (parent: never) => Promise<unknown> }
   | { kind: 'many'; to: ToJson; load: (parent: never, page: PageRequest) => Promise<Page<unknown>> }
 
-/** A navigation property that names no entity set here, or options it cannot take. */
-export class ExpandError extends Error {}
-
-/** A page of entities already in hand (a navigation to one entity, listed as a set). */
-export function pageOf<T>(items: readonly T[], p: PageRequest): Page<T> {
-  const kept = p.filter ? items.filter((i) => matches(p.filter!, i, readJsonPath)) : [...items]
-  const ordered = p.orderBy?.length ? sortBy(kept, p.orderBy, readJsonPath) : kept
-  return { items: ordered.slice(p.skip, p.skip + p.top), count: ordered.length }
-}
+/** A navigation property that names no entity set here, or options it cannot take (400). */
+export class ExpandError extends UnsupportedQueryError {}
 
 const present = <T>(x: T | null): T[] => (x ? [x] : [])
 
@@ -122,40 +114,22 @@ export function createExpander(store: Store, limits: QueryLimits) {
   }
 
   async function render(l: Links, to: ToJson, item: unknown, q: EntityQuery): Promise<Json> {
-    let json = to(l, item as never)
-    if (q.select) {
-      try {
-        json = select(to as (l: Links, item: unknown) => Json, q.select)(json)
-      } catch (err) {
-        if (err instanceof SelectError) throw new ExpandError(err.message)
-        throw err
-      }
-    }
-    return q.expand?.length ? expandInto(l, to, item, json, q.expand) : json
+    const json = to(l, item as never)
+    const selected = q.select ? select(to as (l: Links, item: unknown) => Json, q.select)(json) : json
+    return q.expand?.length ? expandInto(l, to, item, selected, q.expand) : selected
   }
 
   async function expandInto(l: Links, to: ToJson, item: unknown, json: Json, items: readonly ExpandItem[]) {
     const navs = NAVIGATION.get(to) ?? {}
     const out: Json = { ...json }
     for (const [name, q] of levels(items)) {
-      const nav = navs[name]
-      if (!nav)
-        throw new ExpandError(
-          `cannot expand ${name} here; this entity can expand ${Object.keys(navs).join(', ') || 'nothing yet'}`,
-        )
+      const nav = navs[name]! // check() has refused unknown names before anything was loaded
       if (nav.kind === 'one') {
-        if (q.filter || q.orderBy || q.top !== undefined || q.skip !== undefined || q.count !== undefined)
-          throw new ExpandError(`${name} is a single entity: only $select and $expand apply to it`)
         const related = await (nav.load as (p: unknown) => Promise<unknown>)(item)
         out[name] = related ? await render(l, nav.to, related, q) : null
         continue
       }
-      const page: PageRequest = {
-        top: Math.min(q.top ?? limits.defaultTop, limits.maxTop),
-        skip: q.skip ?? 0,
-        ...(q.filter ? { filter: q.filter } : {}),
-        ...(q.orderBy ? { orderBy: q.orderBy } : {}),
-      }
+      const page = pageRequest(q, limits.defaultTop)
       const found = await (nav.load as (p: unknown, page: PageRequest) => Promise<Page<unknown>>)(item, page)
       out[name] = await Promise.all(found.items.map((r) => render(l, nav.to, r, q)))
       if (q.count) out[`${name}@iot.count`] = found.count
@@ -170,16 +144,12 @@ export function createExpander(store: Store, limits: QueryLimits) {
     return out
   }
 
-  /** Refuses what `render` would refuse, before anything is loaded (an empty page would not tell). */
+  /**
+   * Refuses unknown `$select` names and navigation properties, and paging options on a single
+   * entity, before anything is loaded: an empty page would not tell, and `render` relies on it.
+   */
   function check(to: ToJson, q: EntityQuery): void {
-    if (q.select) {
-      try {
-        select(to as (l: Links, item: unknown) => Json, q.select)
-      } catch (err) {
-        if (err instanceof SelectError) throw new ExpandError(err.message)
-        throw err
-      }
-    }
+    if (q.select) select(to as (l: Links, item: unknown) => Json, q.select)
     const navs = NAVIGATION.get(to) ?? {}
     for (const [name, nested] of levels(q.expand ?? [])) {
       const nav = navs[name]

@@ -8,6 +8,7 @@ import type {
   SensorRecord,
   ThingRecord,
 } from '@urbantwin/model'
+import { UnsupportedQueryError } from '@urbantwin/store'
 import type { RequestQuery } from './odata/parse.ts'
 
 /**
@@ -153,7 +154,8 @@ export function propertyNames<T>(toJson: (l: Links, item: T) => Json): readonly 
   return SELECTABLE.get(toJson as (l: Links, item: never) => Json)?.properties ?? []
 }
 
-export class SelectError extends Error {}
+/** A `$select` this entity set cannot answer (400, see errors.ts). */
+export class SelectError extends UnsupportedQueryError {}
 
 /**
  * `$select` on one serialised entity: only the named properties (and navigation links), in the

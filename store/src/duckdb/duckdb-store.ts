@@ -21,11 +21,7 @@ import {
   SENSOR_COLUMNS,
   THING_COLUMNS,
 } from './columns.ts'
-import { UnsupportedQueryError, matches, readJsonPath, sortBy } from '../query/evaluate.ts'
-
-/** Rows a filter without an SQL form may be evaluated on, one by one. */
-const IN_MEMORY_FILTER_MAX = 100_000
-
+import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import {
   toDatastream,
   toHistoricalLocation,
@@ -42,6 +38,9 @@ export type DuckDbStoreOptions = {
   /** Database file; `:memory:` for a throw-away store. */
   path: string
 }
+
+/** Rows a filter without an SQL form may be evaluated on, one by one. */
+const IN_MEMORY_FILTER_MAX = 100_000
 
 const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phenomenon_ms,
   epoch_ms(result_time) AS result_ms, result_number, result_json, result_quality`
@@ -87,7 +86,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
 
   /**
    * A page of `from` (a table, perhaps with `WHERE … = ?`), with the request's `$filter` and
-   * `$orderby` translated through `set`'s columns. A filter SQL cannot express (geometry relations)
+   * `$orderby` translated through `set`'s columns. A query SQL cannot express (geometry relations)
    * is evaluated in memory on the mapped records: registry tables are small.
    */
   async function page<T>(
@@ -103,15 +102,16 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     let n = 0
     const source = `(SELECT * FROM ${from.replace(/\?/g, () => `$${++n}`)}) AS e`
     let filter: SqlFragment | null
+    let sorted: SqlFragment | null
     try {
       filter = p.filter ? filterToSql(p.filter, set, { firstParam: n + 1 }) : null
+      sorted = p.orderBy?.length
+        ? orderByToSql(p.orderBy, set, { firstParam: n + 1 + (filter?.params.length ?? 0) })
+        : null
     } catch (err) {
-      if (!(err instanceof NoSqlTranslationError) || !p.filter) throw err
+      if (!(err instanceof NoSqlTranslationError)) throw err
       return pageInMemory(sql, source, params, p, map, columns, order)
     }
-    const sorted = p.orderBy?.length
-      ? orderByToSql(p.orderBy, set, { firstParam: n + 1 + (filter?.params.length ?? 0) })
-      : null
     const where = filter ? ` WHERE ${filter.sql}` : ''
     const head = [...params, ...(filter?.params ?? [])]
     const all = [...head, ...(sorted?.params ?? [])]
@@ -154,12 +154,10 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     const total = Number((await sql.one(`SELECT count(*) AS n FROM ${source}`, params))?.n ?? 0)
     if (total > IN_MEMORY_FILTER_MAX)
       throw new UnsupportedQueryError(
-        `this filter has no SQL form and ${total} entities are too many to filter one by one`,
+        `this query has no SQL form and ${total} entities are too many to go through one by one`,
       )
     const records = (await sql.rows(`SELECT ${columns} FROM ${source} ORDER BY ${order}`, params)).map(map)
-    const kept = records.filter((r) => matches(p.filter!, r, readJsonPath))
-    const sorted = p.orderBy?.length ? sortBy(kept, p.orderBy, readJsonPath) : kept
-    return { items: sorted.slice(p.skip, p.skip + p.top), count: sorted.length }
+    return pageOf(records, p)
   }
 
   /** A single registry entity by its `@iot.id`. */

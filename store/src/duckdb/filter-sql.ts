@@ -41,6 +41,8 @@ const NULL: Typed = { sql: 'NULL', type: 'null' }
 const NUMERIC_JSON = "('BIGINT', 'UBIGINT', 'DOUBLE')"
 
 const typed = (sql: string, type: SqlType): Typed => ({ sql, type })
+const param = (bind: Binder, value: DuckDBValue, sqlType: string, type: SqlType): Typed =>
+  typed(bind(value, sqlType), type)
 
 /** A JSON value as `type`, or NULL where it holds something else. */
 function fromJson(j: Typed, type: SqlType): Typed {
@@ -123,7 +125,7 @@ function arithmetic(op: string, a: Typed, b: Typed): Typed {
   if (a.type === 'null' || b.type === 'null') return NULL
   const na = as(a, 'number')
   const nb = as(b, 'number')
-  if (na && nb && a.type !== 'time' && b.type !== 'time') {
+  if (na && nb) {
     switch (op) {
       case 'add':
         return typed(`(${na.sql} + ${nb.sql})`, 'number')
@@ -153,10 +155,6 @@ function logical(op: 'and' | 'or', a: Typed, b: Typed): Typed {
 }
 
 function call(name: string, args: Typed[], now: () => number, bind: Binder): Typed {
-  const param = (value: DuckDBValue, sqlType: string, type: SqlType): Typed => ({
-    sql: bind(value, sqlType),
-    type,
-  })
   const s = (i: number) => as(args[i]!, 'string')
   const n = (i: number) => as(args[i]!, 'number')
   const t = (i: number) => as(args[i]!, 'time')
@@ -164,11 +162,11 @@ function call(name: string, args: Typed[], now: () => number, bind: Binder): Typ
     parts.some((p) => p === null) ? typed('NULL', type) : typed(sql(...parts.map((p) => p!.sql)), type)
   switch (name) {
     case 'now':
-      return param(new Date(now()).toISOString(), 'TIMESTAMPTZ', 'time')
+      return param(bind, new Date(now()).toISOString(), 'TIMESTAMPTZ', 'time')
     case 'mindatetime':
-      return param(new Date(MIN_DATETIME).toISOString(), 'TIMESTAMPTZ', 'time')
+      return param(bind, new Date(MIN_DATETIME).toISOString(), 'TIMESTAMPTZ', 'time')
     case 'maxdatetime':
-      return param(new Date(MAX_DATETIME).toISOString(), 'TIMESTAMPTZ', 'time')
+      return param(bind, new Date(MAX_DATETIME).toISOString(), 'TIMESTAMPTZ', 'time')
     case 'substringof':
       return fn((a, b) => `contains(${b}, ${a})`, 'boolean', [s(0), s(1)])
     case 'contains':
@@ -186,13 +184,13 @@ function call(name: string, args: Typed[], now: () => number, bind: Binder): Typ
         ? fn(
             (a, b) => `(CASE WHEN ${b} >= 0 THEN substring(${a}, CAST(trunc(${b}) AS BIGINT) + 1) END)`,
             'string',
-            [s(0), n(1), n(1)],
+            [s(0), n(1)],
           )
         : fn(
             (a, b, c) =>
               `(CASE WHEN ${b} >= 0 AND ${c} >= 0 THEN substring(${a}, CAST(trunc(${b}) AS BIGINT) + 1, CAST(trunc(${c}) AS BIGINT)) END)`,
             'string',
-            [s(0), n(1), n(2), n(1), n(2)],
+            [s(0), n(1), n(2)],
           )
     case 'tolower':
       return fn((a) => `lower(${a})`, 'string', [s(0)])
@@ -239,27 +237,23 @@ function call(name: string, args: Typed[], now: () => number, bind: Binder): Typ
 
 /** Translates one expression (a `$filter` or an `$orderby` key). */
 function exprToSql(expr: Expr, columns: ColumnMap, now: () => number, bind: Binder): Typed {
-  const param = (value: DuckDBValue, sqlType: string, type: SqlType): Typed => ({
-    sql: bind(value, sqlType),
-    type,
-  })
   const tr = (e: Expr): Typed => {
     switch (e.kind) {
       case 'literal':
         switch (e.type) {
           case 'string':
           case 'date':
-            return param(e.value, 'VARCHAR', 'string')
+            return param(bind, e.value, 'VARCHAR', 'string')
           case 'time':
-            return param(normaliseTime(e.value), 'VARCHAR', 'string')
+            return param(bind, normaliseTime(e.value), 'VARCHAR', 'string')
           case 'number':
-            return param(e.value, 'DOUBLE', 'number')
+            return param(bind, e.value, 'DOUBLE', 'number')
           case 'boolean':
             return typed(e.value ? 'TRUE' : 'FALSE', 'boolean')
           case 'null':
             return NULL
           case 'datetime':
-            return param(e.value, 'TIMESTAMPTZ', 'time')
+            return param(bind, e.value, 'TIMESTAMPTZ', 'time')
           case 'duration':
             return { sql: `to_milliseconds(${bind(durationMs(e.value), 'BIGINT')})`, type: 'duration' }
           case 'geometry':
@@ -326,7 +320,7 @@ function binder(): { bind: Binder; finish: (sql: string, first: number) => SqlFr
       values.push(typeof value === 'number' ? String(value) : value)
       return `CAST($p${values.length - 1} AS ${sqlType})`
     },
-    // a literal may have been dropped (a comparison that can never hold): number only what is used
+    // a literal may have been dropped (a function given an argument of another type): number only what is used
     finish: (sql, first) => {
       const used = [...new Set([...sql.matchAll(/\$p(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b)
       const number = new Map(used.map((old, i) => [old, first + i]))

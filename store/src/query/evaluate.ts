@@ -6,7 +6,7 @@ import booleanIntersects from '@turf/boolean-intersects'
 import booleanOverlap from '@turf/boolean-overlap'
 import booleanTouches from '@turf/boolean-touches'
 import booleanWithin from '@turf/boolean-within'
-import type { Expr, Geometry, OrderBy } from '@urbantwin/model'
+import type { Expr, Geometry, OrderBy, Page, PageRequest } from '@urbantwin/model'
 
 /**
  * SensorThings `$filter` and `$orderby` evaluated on entities in memory: the reference semantics the
@@ -309,19 +309,33 @@ function call(name: string, args: Value[], now: () => number): Value {
       return { kind: 'instant', ms: MAX_DATETIME }
   }
   if (args.some((x) => x === null)) return null
+  // each function takes its arguments as one type; any other type gives null
+  const strings = (f: (x: string, y: string) => Value) => {
+    const [x, y] = [str(a), str(b)]
+    return x !== null && y !== null ? f(x, y) : null
+  }
+  const text = (f: (x: string) => Value) => {
+    const x = str(a)
+    return x === null ? null : f(x)
+  }
+  const time = (f: (d: Date) => Value) => {
+    const d = timeParts(a)
+    return d ? f(d) : null
+  }
+  const number = (f: (n: number) => Value) => (typeof a === 'number' ? f(a) : null)
   switch (name) {
     case 'substringof':
-      return str(a) !== null && str(b) !== null ? str(b)!.includes(str(a)!) : null
+      return strings((x, y) => y.includes(x))
     case 'contains':
-      return str(a) !== null && str(b) !== null ? str(a)!.includes(str(b)!) : null
+      return strings((x, y) => x.includes(y))
     case 'endswith':
-      return str(a) !== null && str(b) !== null ? str(a)!.endsWith(str(b)!) : null
+      return strings((x, y) => x.endsWith(y))
     case 'startswith':
-      return str(a) !== null && str(b) !== null ? str(a)!.startsWith(str(b)!) : null
+      return strings((x, y) => x.startsWith(y))
     case 'length':
-      return str(a)?.length ?? null
+      return text((x) => x.length)
     case 'indexof':
-      return str(a) !== null && str(b) !== null ? str(a)!.indexOf(str(b)!) : null
+      return strings((x, y) => x.indexOf(y))
     case 'substring': {
       const s = str(a)
       if (s === null || typeof b !== 'number' || b < 0) return null
@@ -330,39 +344,39 @@ function call(name: string, args: Value[], now: () => number): Value {
       return typeof c === 'number' && c >= 0 ? s.slice(from, from + Math.trunc(c)) : null
     }
     case 'tolower':
-      return str(a)?.toLowerCase() ?? null
+      return text((x) => x.toLowerCase())
     case 'toupper':
-      return str(a)?.toUpperCase() ?? null
+      return text((x) => x.toUpperCase())
     case 'trim':
-      return str(a)?.trim() ?? null
+      return text((x) => x.trim())
     case 'concat':
-      return str(a) !== null && str(b) !== null ? str(a)! + str(b)! : null
+      return strings((x, y) => x + y)
     case 'year':
-      return timeParts(a)?.getUTCFullYear() ?? null
+      return time((d) => d.getUTCFullYear())
     case 'month':
-      return timeParts(a) ? timeParts(a)!.getUTCMonth() + 1 : null
+      return time((d) => d.getUTCMonth() + 1)
     case 'day':
-      return timeParts(a)?.getUTCDate() ?? null
+      return time((d) => d.getUTCDate())
     case 'hour':
-      return timeParts(a)?.getUTCHours() ?? null
+      return time((d) => d.getUTCHours())
     case 'minute':
-      return timeParts(a)?.getUTCMinutes() ?? null
+      return time((d) => d.getUTCMinutes())
     case 'second':
-      return timeParts(a)?.getUTCSeconds() ?? null
+      return time((d) => d.getUTCSeconds())
     case 'fractionalseconds':
-      return timeParts(a) ? timeParts(a)!.getUTCMilliseconds() / 1000 : null
+      return time((d) => d.getUTCMilliseconds() / 1000)
     case 'date':
-      return timeParts(a)?.toISOString().slice(0, 10) ?? null
+      return time((d) => d.toISOString().slice(0, 10))
     case 'time':
-      return timeParts(a)?.toISOString().slice(11, 23) ?? null
+      return time((d) => d.toISOString().slice(11, 23))
     case 'totaloffsetminutes':
-      return timeParts(a) ? 0 : null // times are kept in UTC
+      return time(() => 0) // times are kept in UTC
     case 'round':
-      return typeof a === 'number' ? Math.sign(a) * Math.round(Math.abs(a)) : null
+      return number((n) => Math.sign(n) * Math.round(Math.abs(n)))
     case 'floor':
-      return typeof a === 'number' ? Math.floor(a) : null
+      return number(Math.floor)
     case 'ceiling':
-      return typeof a === 'number' ? Math.ceil(a) : null
+      return number(Math.ceil)
     case 'geo.distance': {
       const [g, h] = [asGeometry(a), asGeometry(b)]
       return g && h ? distance(g, h) : null
@@ -498,4 +512,11 @@ export function readJsonPath(entity: unknown, path: readonly string[]): unknown 
     else return undefined
   }
   return v
+}
+
+/** A page of entities already in hand: `$filter`, `$orderby`, `$skip` and `$top` applied in memory. */
+export function pageOf<T>(items: readonly T[], p: PageRequest, opts?: EvaluateOptions): Page<T> {
+  const kept = p.filter ? items.filter((i) => matches(p.filter!, i, readJsonPath, opts)) : [...items]
+  const ordered = p.orderBy?.length ? sortBy(kept, p.orderBy, readJsonPath, opts) : kept
+  return { items: ordered.slice(p.skip, p.skip + p.top), count: ordered.length }
 }

@@ -3,12 +3,12 @@ import type { LatestOfKind, Store } from '../ports.ts'
 import type { SeriesPoint, TimeSeriesStore } from './port.ts'
 import { isoOf, msOf } from './samples.ts'
 import { isSeriesId } from './series-ids.ts'
-import { UnsupportedQueryError, matches, readJsonPath, sortBy } from '../query/evaluate.ts'
+import type { SeriesIds } from './series-id-blocks.ts'
+import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import { timeBounds } from '../query/time-bounds.ts'
 
 /** Observations a `$filter`/`$orderby` may read from a time-series engine for one request. */
 const QUERY_IN_MEMORY_MAX = 200_000
-import type { SeriesIds } from './series-id-blocks.ts'
 
 /** A plain number without a resultQuality goes to the time-series engine; everything else stays. */
 export function isSeriesObservation(o: NewObservation): o is NewObservation & { result: number } {
@@ -65,10 +65,7 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
       )
     const heldPage = { top: QUERY_IN_MEMORY_MAX, skip: 0, ...(page.filter ? { filter: page.filter } : {}) }
     const held = await registry.observations(datastreamId, heldPage)
-    const candidates = [...held.items, ...(await records(all.items))].sort(newestFirst)
-    const kept = page.filter ? candidates.filter((o) => matches(page.filter!, o, readJsonPath)) : candidates
-    const ordered = page.orderBy?.length ? sortBy(kept, page.orderBy, readJsonPath) : kept
-    return { items: ordered.slice(page.skip, page.skip + page.top), count: ordered.length }
+    return pageOf([...held.items, ...(await records(all.items))].sort(newestFirst), page)
   }
 
   async function observation(id: Id): Promise<ObservationRecord | null> {

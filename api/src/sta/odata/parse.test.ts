@@ -1,7 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { FUNCTIONS, type Expr, type Literal } from '@urbantwin/model'
-import { QueryError, parseQuery, type QueryLimits } from './parse.ts'
+import {
+  ARITHMETIC_OPERATORS,
+  COMPARISON_OPERATORS,
+  FUNCTIONS,
+  LOGICAL_OPERATORS,
+  type Expr,
+  type Literal,
+} from '@urbantwin/model'
+import { QUERY_OPTIONS, QueryError, parseQuery, type QueryLimits } from './parse.ts'
 
 const q = (query: string, limits?: QueryLimits) => parseQuery(new URLSearchParams(query), limits)
 const filter = (text: string) => q(`$filter=${encodeURIComponent(text)}`).filter
@@ -272,22 +279,8 @@ function render(e: Expr): string {
   }
 }
 
-const KEYWORDS = new Set([
-  'and',
-  'or',
-  'not',
-  'eq',
-  'ne',
-  'gt',
-  'ge',
-  'lt',
-  'le',
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'mod',
-])
+const OPERATORS = [...COMPARISON_OPERATORS, ...LOGICAL_OPERATORS, ...ARITHMETIC_OPERATORS]
+const KEYWORDS = new Set<string>([...OPERATORS, 'not'])
 const ident = fc
   .stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/)
   .filter(
@@ -319,25 +312,7 @@ const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
     literal,
     fc.array(ident, { minLength: 1, maxLength: 3 }).map((path) => prop(...path)),
     fc
-      .tuple(
-        fc.constantFrom(
-          'eq',
-          'ne',
-          'gt',
-          'ge',
-          'lt',
-          'le',
-          'and',
-          'or',
-          'add',
-          'sub',
-          'mul',
-          'div',
-          'mod' as const,
-        ),
-        tie('expr'),
-        tie('expr'),
-      )
+      .tuple(fc.constantFrom(...OPERATORS), tie('expr'), tie('expr'))
       .map(([op, left, right]) => ({ kind: 'binary', op, left, right }) as Expr),
     tie('expr').map((operand) => ({ kind: 'not', operand }) as Expr),
     fc
@@ -363,16 +338,7 @@ describe('query option parser under random input (fast-check)', () => {
   }, 60_000)
 
   it('never throws anything but a QueryError, whatever the options hold, 12,000 cases', () => {
-    const option = fc.constantFrom(
-      '$filter',
-      '$orderby',
-      '$select',
-      '$expand',
-      '$top',
-      '$skip',
-      '$count',
-      '$resultFormat',
-    )
+    const option = fc.constantFrom(...QUERY_OPTIONS)
     const fragments = fc.constantFrom(
       'name',
       ' eq ',

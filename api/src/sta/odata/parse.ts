@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs'
 import peggy from 'peggy'
-import { FUNCTIONS, type EntityQuery, type ExpandItem, type Expr } from '@urbantwin/model'
+import { FUNCTIONS, type EntityQuery, type ExpandItem, type Expr, type PageRequest } from '@urbantwin/model'
+import { UnsupportedQueryError } from '@urbantwin/store'
 
 /** The grammar (query.peggy) compiled once, at import. */
 const parser = peggy.generate(readFileSync(new URL('./query.peggy', import.meta.url), 'utf8'), {
   allowedStartRules: ['Filter', 'OrderBy', 'Select', 'Expand'],
 })
 
-/** A query option the server cannot accept; the API answers 400 with this message. */
-export class QueryError extends Error {
+/** A query option the server cannot accept; the API answers 400 with this message (errors.ts). */
+export class QueryError extends UnsupportedQueryError {
   constructor(
     readonly option: string,
     message: string,
@@ -40,7 +41,7 @@ export type RequestQuery = EntityQuery & {
 }
 
 /** SensorThings' query options (9.3). */
-const OPTIONS = new Set([
+export const QUERY_OPTIONS = [
   '$filter',
   '$orderby',
   '$select',
@@ -49,7 +50,18 @@ const OPTIONS = new Set([
   '$skip',
   '$count',
   '$resultFormat',
-])
+] as const
+const OPTIONS = new Set<string>(QUERY_OPTIONS)
+
+/** What a store is asked for by one level of a query (`$top` already within the maximum). */
+export function pageRequest(q: EntityQuery, defaultTop: number): PageRequest {
+  return {
+    top: q.top ?? defaultTop,
+    skip: q.skip ?? 0,
+    ...(q.filter ? { filter: q.filter } : {}),
+    ...(q.orderBy ? { orderBy: q.orderBy } : {}),
+  }
+}
 
 /** Parentheses nested deeper than this are refused before parsing (the parser recurses on them). */
 const MAX_NESTING = 64
