@@ -2,17 +2,46 @@ import express, { type Express } from 'express'
 import type { Logger } from '@urbantwin/model'
 import type { Store } from '@urbantwin/store'
 import { errorHandler, notFound } from './http/errors.ts'
+import {
+  authenticate,
+  rejectRefusedKey,
+  requirePermission,
+  staAccess,
+  type ApiKeyVerifier,
+} from './http/auth.ts'
+import { jsonBody, requireJsonBody } from './http/body.ts'
+import { corsPolicy } from './http/cors.ts'
+import { deadline } from './http/deadline.ts'
+import { rateLimiter, type RateLimits } from './http/rate-limit.ts'
 import { staRouter } from './routes/sta.ts'
 import { layersRouter } from './routes/layers.ts'
-import { devicesRouter, requireKey, type DevicesDeps } from './routes/devices.ts'
+import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
 import { quarantineRouter } from './routes/quarantine.ts'
 
 export type AppDeps = {
   store: Store
   log: Logger
   devices: DevicesDeps
+  /** Checks API keys (`Authorization: Bearer <key>` or `X-API-Key`), e.g. the platform's hashed key file. */
+  auth: ApiKeyVerifier
   /** Largest `$top` a client may ask for. */
   maxTop?: number
+  /** Deepest nesting of `$expand`. */
+  maxExpandDepth?: number
+  /** Whether open data (GET under /v1.1 and /api/layers) may be read without a key. */
+  anonymousRead?: boolean
+  /** Largest request body: bytes, or a size like '1mb'. */
+  maxBody?: number | string
+  /** A request without an answer after this long gets a 503; 0 = no deadline. */
+  requestTimeoutMs?: number
+  /** Requests per window by key or address; a limit of 0 (the default) turns it off. */
+  rateLimit?: Partial<RateLimits>
+  /** Origins allowed by CORS: '*' or exact origins (`https://portal.example.org`); [] = no CORS headers. */
+  corsOrigins?: '*' | readonly string[]
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client address. */
+  trustProxy?: boolean | number | string
+  /** The clock that decides whether a key has expired. */
+  now?: () => Date
   /** Extra handlers mounted before the 404 (e.g. the viewer's static files). */
   extra?: (app: Express) => void
   /** Prometheus exposition for `GET /metrics` (operator key). */
@@ -21,32 +50,73 @@ export type AppDeps = {
   health?: () => Record<string, unknown>
 }
 
+export const API_DEFAULTS = {
+  maxTop: 1000,
+  maxExpandDepth: 4,
+  anonymousRead: true,
+  maxBody: '1mb',
+  requestTimeoutMs: 30_000,
+  // off unless asked for: the platform's config (API_RATE_LIMIT_*) turns it on
+  rateLimit: { windowMs: 60_000, anonymous: 0, perKey: 0 },
+  corsOrigins: '*',
+  trustProxy: false,
+} as const satisfies Partial<AppDeps>
+
+/** Paths answered by the API itself (the rest is `extra`, e.g. the viewer's files). */
+const API_PATHS = ['/v1.1', '/api', '/metrics']
+
 /** Builds the Urban Data Platform API; does not listen. */
 export function createApp(deps: AppDeps): Express {
+  const { log } = deps
+  const maxTop = deps.maxTop ?? API_DEFAULTS.maxTop
+  const anonymousRead = deps.anonymousRead ?? API_DEFAULTS.anonymousRead
+  const timeoutMs = deps.requestTimeoutMs ?? API_DEFAULTS.requestTimeoutMs
   const app = express()
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
-  app.use(express.json({ limit: '64kb' }))
-  app.use('/v1.1', staRouter({ store: deps.store, maxTop: deps.maxTop ?? 1000 }))
-  app.use('/api/layers', layersRouter({ store: deps.store }))
-  app.use('/api/devices', devicesRouter(deps.devices))
-  app.use(
-    '/api/quarantine',
-    requireKey(deps.devices.adminKey),
-    quarantineRouter({ store: deps.store, maxTop: deps.maxTop ?? 1000 }),
-  )
+  app.set('trust proxy', deps.trustProxy ?? API_DEFAULTS.trustProxy)
+
+  const cors = corsPolicy(deps.corsOrigins ?? API_DEFAULTS.corsOrigins)
+  if (cors) app.use(cors)
+  if (timeoutMs > 0) app.use(deadline(timeoutMs, log))
+  // for probes: before keys and limits
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok', ...deps.health?.() })
   })
+
+  // who is asking, how often, and may they: all before a body is read
+  app.use(API_PATHS, authenticate({ verifier: deps.auth, log, now: deps.now }))
+  const limiter = rateLimiter({ ...API_DEFAULTS.rateLimit, ...deps.rateLimit }, log)
+  if (limiter) app.use(API_PATHS, limiter)
+  app.use(API_PATHS, rejectRefusedKey)
+  app.use('/v1.1', staAccess({ anonymousRead }))
+  if (!anonymousRead) app.use('/api/layers', requirePermission('read'))
+  app.use('/api/devices', requirePermission('provision'))
+  app.use('/api/quarantine', requirePermission('quarantine'))
+  app.use('/metrics', requirePermission('metrics'))
+  app.use(API_PATHS, requireJsonBody)
+  app.use(jsonBody(deps.maxBody ?? API_DEFAULTS.maxBody))
+
+  app.use(
+    '/v1.1',
+    staRouter({
+      store: deps.store,
+      maxTop,
+      maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
+    }),
+  )
+  app.use('/api/layers', layersRouter({ store: deps.store }))
+  app.use('/api/devices', devicesRouter(deps.devices))
+  app.use('/api/quarantine', quarantineRouter({ store: deps.store, maxTop }))
   const metrics = deps.metrics
   if (metrics) {
-    app.get('/metrics', requireKey(deps.devices.adminKey), async (_req, res) => {
+    app.get('/metrics', async (_req, res) => {
       const m = await metrics()
       res.type(m.contentType).send(m.body)
     })
   }
   deps.extra?.(app)
   app.use(notFound)
-  app.use(errorHandler(deps.log))
+  app.use(errorHandler(log))
   return app
 }

@@ -6,6 +6,7 @@ import { silentLogger } from '@urbantwin/model'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
 import { createApp, type DeviceRegistration } from '../src/index.ts'
+import { staticKeys } from './static-keys.ts'
 
 const ADMIN_KEY = 'test-admin-key-0123456789'
 
@@ -34,8 +35,8 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       store,
       log: silentLogger,
       maxTop: 50,
+      auth: staticKeys({ [ADMIN_KEY]: 'admin' }),
       devices: {
-        adminKey: ADMIN_KEY,
         register: async (r) => {
           if (r.kind !== 'clothing-container') return null
           registered.push(r)
@@ -454,6 +455,61 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     )
     const streams = deep.body.Datastreams as { Observations: { result: number }[] }[]
     expect(streams.flatMap((d) => d.Observations.map((o) => o.result)).sort()).toEqual([20, 30])
+  })
+
+  it('answers the Masterportal pattern from the latest-value index, as the unbatched path would', async () => {
+    const q = encodeURIComponent
+    const fast = `Locations,Datastreams($expand=Observations($top=1;$orderby=phenomenonTime desc))`
+    // a second sort key takes the same query off the index and through per-Datastream reads
+    const slow = `Locations,Datastreams($expand=Observations($top=1;$orderby=phenomenonTime desc,id desc))`
+    const both = async () => {
+      const a = await get(`/v1.1/Things?$orderby=id&$expand=${q(fast)}`)
+      const b = await get(`/v1.1/Things?$orderby=id&$expand=${q(slow)}`)
+      expect(a.status, JSON.stringify(a.body)).toBe(200)
+      expect(b.status).toBe(200)
+      expect(a.body).toEqual(b.body)
+      return a.body.value as { Datastreams: { '@iot.id': number; Observations: { result: unknown }[] }[] }[]
+    }
+    const before = await both()
+    const temperature = device.datastreams.temperature!
+    const latestOf = (things: typeof before, id: number) =>
+      things.flatMap((t) => t.Datastreams).find((d) => d['@iot.id'] === id)!.Observations
+    expect(latestOf(before, temperature)).toEqual([])
+
+    // new readings show at once, an older one does not replace the newest
+    await store.appendObservations([
+      {
+        datastreamId: temperature,
+        phenomenonTime: '2026-11-23T09:00:00.000Z',
+        resultTime: '2026-11-23T09:00:00.000Z',
+        result: 4.5,
+      },
+    ])
+    expect(latestOf(await both(), temperature)).toMatchObject([{ result: 4.5 }])
+    await store.appendObservations([
+      {
+        datastreamId: temperature,
+        phenomenonTime: '2026-11-23T07:00:00.000Z',
+        resultTime: '2026-11-23T07:00:00.000Z',
+        result: -1,
+      },
+    ])
+    expect(latestOf(await both(), temperature)).toMatchObject([{ result: 4.5 }])
+
+    // without $orderby the expansion offers the next page exactly when there is one
+    const plain = await get(
+      `/v1.1/Things(${device.thingId})?$expand=${q('Datastreams($expand=Observations($top=1))')}`,
+    )
+    const streams = plain.body.Datastreams as Record<string, unknown>[]
+    for (const d of streams) expect(d['Observations@iot.nextLink']).toBeDefined() // both have 2+ now
+    const other = (
+      await get(`/v1.1/Things?$orderby=id&$skip=1&$expand=${q('Datastreams($expand=Observations($top=1))')}`)
+    ).body.value as { Datastreams: Record<string, unknown>[] }[]
+    expect(other[0]!.Datastreams.every((d) => !('Observations@iot.nextLink' in d))).toBe(true)
+    // and a single Datastream's $top=1 page does the same at the top level
+    const single = await get(`/v1.1/Datastreams(${temperature})/Observations?$top=1`)
+    expect(single.body['@iot.nextLink']).toBeDefined()
+    expect((single.body.value as { result: number }[]).map((o) => o.result)).toEqual([4.5])
   })
 
   it('never answers random ids and query options with a 5xx (fuzz)', async () => {

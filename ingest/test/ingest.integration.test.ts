@@ -215,7 +215,7 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     expect(consumer.stats().retries).toBeLessThan(20) // a 250 ms backoff allows ~5 in that second
     down = false
     await vi.waitFor(() => expect(ingest.stats().stored).toBe(100), { timeout: 5000 })
-  })
+  }, 30_000)
 
   it('lets the checkpoint lag behind a store that acknowledges before its data is on disk', async () => {
     const { store, wal, ingest } = await setup()

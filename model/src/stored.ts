@@ -31,9 +31,17 @@ export type ObservationRecord = Observation & { id: Id; datastreamId: Id }
 /** One observation to store; the store derives nothing but the id. */
 export type NewObservation = Omit<Observation, 'parameters'> & { datastreamId: Id }
 
+/**
+ * A page of a collection. `count` is the number of matching entities, or, when the request said
+ * `count: false`, a lower bound that still tells whether more follow: `skip + items.length`, plus one
+ * when they do.
+ */
 export type Page<T> = { items: T[]; count: number }
-/** Which entities of a collection, in which order (`$filter` and `$orderby` as query trees). */
-export type PageRequest = { top: number; skip: number; filter?: Expr; orderBy?: OrderBy[] }
+/**
+ * Which entities of a collection, in which order (`$filter` and `$orderby` as query trees).
+ * `count: false` spares the store an exact count (`$count` was not asked; a large time series).
+ */
+export type PageRequest = { top: number; skip: number; filter?: Expr; orderBy?: OrderBy[]; count?: boolean }
 
 /** One Datastream a device kind declares: what it measures, in which unit, as which O&M type. */
 export type DatastreamSpec = {

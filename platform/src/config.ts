@@ -104,6 +104,76 @@ export const Env = z.object({
     .max(100_000)
     .default(1000)
     .describe('Largest $top a SensorThings client may ask for'),
+  API_MAX_EXPAND_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(4)
+    .describe('Deepest nesting of $expand (0 = no $expand)'),
+  API_ANONYMOUS_READ: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe(
+      'Open data (GET under /v1.1 and /api/layers) readable without an API key; false = a reader key or better is needed',
+    ),
+  API_MAX_BODY: z
+    .string()
+    .regex(/^\d+(?:b|kb|mb)?$/i, 'a size like 1048576, 512kb or 1mb')
+    .default('1mb')
+    .describe('Largest request body (bytes, or kb/mb); larger ones are answered 413'),
+  API_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(30_000)
+    .describe('A request without an answer after this long gets 503 with Retry-After; 0 = no deadline'),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(600)
+    .describe('Requests per minute from one client address without an API key (429 beyond); 0 = unlimited'),
+  API_RATE_LIMIT_KEY_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(12_000)
+    .describe('Requests per minute with one API key (429 beyond); 0 = unlimited'),
+  API_CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((v, ctx): '*' | string[] => {
+      if (v.trim() === '*') return '*'
+      const origins = v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '')
+      for (const o of origins)
+        if (!/^https?:\/\/[^/\s]+$/.test(o)) ctx.addIssue({ code: 'custom', message: `not an origin: ${o}` })
+      return origins
+    })
+    .describe(
+      'Web origins allowed to call the API from a browser: * (any) or a comma list like https://portal.example.org; empty = none',
+    ),
+  API_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx): boolean | number | string => {
+      if (v === 'true' || v === 'false') return v === 'true'
+      if (/^\d+$/.test(v)) return Number(v)
+      if (!/^[\w.:/-]+(?:\s*,\s*[\w.:/-]+)*$/.test(v))
+        ctx.addIssue({
+          code: 'custom',
+          message: 'true, false, a hop count or a comma list of proxy addresses',
+        })
+      return v
+    })
+    .describe(
+      'Express trust proxy behind a reverse proxy, for client addresses (rate limit): a hop count like 1, or proxy addresses/subnets like loopback,10.0.0.0/8; false = use the socket address',
+    ),
 })
 export type Config = z.infer<typeof Env>
 

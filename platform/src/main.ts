@@ -25,10 +25,15 @@ const platform = await startPlatform(config, log)
 const host = config.BIND_HOST === '0.0.0.0' ? 'localhost' : config.BIND_HOST
 const web = `http://${host}:${platform.httpPort}`
 if (platform.firstStart) {
-  // Shown once, on the terminal only (never in the log); also in DATA_DIR/initial-credentials.txt.
+  // Shown once, on the terminal (stderr, never the JSON log on stdout); also in DATA_DIR/initial-credentials.txt.
+  const { nodeRedPassword, adminApiKey } = platform.firstStart
   process.stderr.write(
-    `\nFirst start: Node-RED editor login at ${web}/flows is user "admin", password "${platform.firstStart.nodeRedPassword}".\n` +
-      `It is shown only this once; the operator API key is in ${config.DATA_DIR}/initial-credentials.txt.\n\n`,
+    '\n' +
+      (nodeRedPassword
+        ? `First start: Node-RED editor login at ${web}/flows is user "admin", password "${nodeRedPassword}".\n`
+        : '') +
+      (adminApiKey ? `Admin API key (Authorization: Bearer <key>): ${adminApiKey}\n` : '') +
+      `Shown only this once; also in ${config.DATA_DIR}/initial-credentials.txt. More keys: npm run urbantwin -- api-key create --help\n\n`,
   )
 }
 lifecycle.info(

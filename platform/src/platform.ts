@@ -12,7 +12,7 @@ import type { Logger, ObservationEvent } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
 import { openStore, openWal, timeSeriesOptions, type WalStats } from '@urbantwin/store'
 import type { Config } from './config.ts'
-import { loadOrCreateSecrets, type LoadedSecrets } from './secrets.ts'
+import { prepareCredentials, type Credentials } from './credentials.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
 import { viewerDir } from './viewer.ts'
 import { createMetrics } from './metrics.ts'
@@ -29,7 +29,8 @@ export type PlatformHealth = {
 export type RunningPlatform = {
   httpPort: number
   mqttPort: number
-  firstStart: LoadedSecrets['firstStart']
+  /** What was generated on this start and must be shown to the operator once (never logged). */
+  firstStart: Credentials['firstStart']
   stop: () => Promise<void>
 }
 
@@ -57,7 +58,13 @@ function close(server: HttpServer | TcpServer): Promise<void> {
 /** Starts everything in one process on the embedded store. Resolves when the platform serves. */
 export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
   const dataDir = resolve(config.DATA_DIR)
-  const { secrets, firstStart } = await loadOrCreateSecrets(dataDir, hashPassword)
+  const { secrets, apiKeys, firstStart, movedLegacyKey } = await prepareCredentials(
+    dataDir,
+    hashPassword,
+    new Date(),
+  )
+  if (movedLegacyKey)
+    log.info({ file: apiKeys.path }, 'operator key of secrets.json moved, hashed, to the API key file')
   const timeSeries = timeSeriesOptions(config)
   const store = await openStore({
     path: join(dataDir, 'urbantwin.duckdb'),
@@ -132,9 +139,20 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const app = createApp({
       store,
       log: log.child({ component: 'api' }),
+      auth: apiKeys,
+      anonymousRead: config.API_ANONYMOUS_READ,
       maxTop: config.API_MAX_TOP,
+      maxExpandDepth: config.API_MAX_EXPAND_DEPTH,
+      maxBody: config.API_MAX_BODY,
+      requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
+      rateLimit: {
+        windowMs: 60_000,
+        anonymous: config.API_RATE_LIMIT_PER_MINUTE,
+        perKey: config.API_RATE_LIMIT_KEY_PER_MINUTE,
+      },
+      corsOrigins: config.API_CORS_ORIGINS,
+      trustProxy: config.API_TRUST_PROXY,
       devices: {
-        adminKey: secrets.apiAdminKey,
         register: async (r) => {
           const kind = deviceKind(r.kind)
           if (!kind) return null

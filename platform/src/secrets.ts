@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 
 /** Secrets generated on first start, kept in `DATA_DIR/secrets.json` (mode 0600), never logged or committed. */
 export const Secrets = z.object({
-  apiAdminKey: z.string().min(24),
+  /** Legacy: the plaintext operator key of data directories made before API keys had roles. Moved on start. */
+  apiAdminKey: z.string().min(24).optional(),
   simulatorPassword: z.string().min(24),
   nodeRed: z.object({
     username: z.string().min(1),
@@ -26,6 +27,21 @@ export type LoadedSecrets = {
   firstStart: { nodeRedPassword: string } | null
 }
 
+function writeSecrets(file: string, secrets: Secrets) {
+  const tmp = `${file}.tmp`
+  writeFileSync(tmp, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 })
+  renameSync(tmp, file)
+}
+
+/** Adds a line to `DATA_DIR/initial-credentials.txt` (created 0600 with a header). */
+export function recordInitialCredential(dataDir: string, line: string): void {
+  const file = join(dataDir, INITIAL_CREDENTIALS_FILE)
+  const header = existsSync(file)
+    ? ''
+    : 'UrbanTwin initial credentials (generated on first start). Store them safely, then delete this file.\n'
+  appendFileSync(file, `${header}${line}\n`, { mode: 0o600 })
+}
+
 /** Reads the secrets, or generates and stores them (and an initial-credentials file for the operator). */
 export async function loadOrCreateSecrets(
   dataDir: string,
@@ -37,7 +53,6 @@ export async function loadOrCreateSecrets(
     return { secrets: Secrets.parse(JSON.parse(readFileSync(file, 'utf8'))), firstStart: null }
   const nodeRedPassword = secret()
   const secrets: Secrets = {
-    apiAdminKey: secret(),
     simulatorPassword: secret(),
     nodeRed: {
       username: 'admin',
@@ -45,16 +60,17 @@ export async function loadOrCreateSecrets(
       credentialSecret: secret(),
     },
   }
-  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 })
-  writeFileSync(
-    join(dataDir, INITIAL_CREDENTIALS_FILE),
-    [
-      'UrbanTwin initial credentials (generated on first start). Store them safely, then delete this file.',
-      `Node-RED editor (/flows): user ${secrets.nodeRed.username}, password ${nodeRedPassword}`,
-      `Operator API key (Authorization: Bearer …): ${secrets.apiAdminKey}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
+  writeSecrets(file, secrets)
+  recordInitialCredential(
+    dataDir,
+    `Node-RED editor (/flows): user ${secrets.nodeRed.username}, password ${nodeRedPassword}`,
   )
   return { secrets, firstStart: { nodeRedPassword } }
+}
+
+/** Removes the legacy plaintext `apiAdminKey` from `secrets.json` once the key file holds its hash. */
+export function dropLegacyApiKey(dataDir: string, secrets: Secrets): Secrets {
+  const { apiAdminKey: _gone, ...rest } = secrets
+  writeSecrets(join(dataDir, SECRETS_FILE), rest)
+  return rest
 }

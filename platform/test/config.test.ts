@@ -18,6 +18,37 @@ describe('platform config', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'chatty' })).toThrow(/LOG_LEVEL/)
   })
 
+  it('parses the API security settings and refuses bad ones', () => {
+    expect(loadConfig({})).toMatchObject({
+      API_ANONYMOUS_READ: true,
+      API_MAX_EXPAND_DEPTH: 4,
+      API_MAX_BODY: '1mb',
+      API_REQUEST_TIMEOUT_MS: 30_000,
+      API_RATE_LIMIT_PER_MINUTE: 600,
+      API_CORS_ORIGINS: '*',
+      API_TRUST_PROXY: false,
+    })
+    expect(
+      loadConfig({
+        API_ANONYMOUS_READ: 'false',
+        API_CORS_ORIGINS: 'https://a.example.org, http://localhost:5173',
+        API_TRUST_PROXY: '1',
+      }),
+    ).toMatchObject({
+      API_ANONYMOUS_READ: false,
+      API_CORS_ORIGINS: ['https://a.example.org', 'http://localhost:5173'],
+      API_TRUST_PROXY: 1,
+    })
+    expect(loadConfig({ API_CORS_ORIGINS: '', API_TRUST_PROXY: 'loopback, 10.0.0.0/8' })).toMatchObject({
+      API_CORS_ORIGINS: [],
+      API_TRUST_PROXY: 'loopback, 10.0.0.0/8',
+    })
+    expect(() => loadConfig({ API_CORS_ORIGINS: 'a.example.org/path' })).toThrow(/API_CORS_ORIGINS/)
+    expect(() => loadConfig({ API_MAX_BODY: 'huge' })).toThrow(/API_MAX_BODY/)
+    expect(() => loadConfig({ API_ANONYMOUS_READ: 'yes' })).toThrow(/API_ANONYMOUS_READ/)
+    expect(() => loadConfig({ API_TRUST_PROXY: 'any proxy at all' })).toThrow(/API_TRUST_PROXY/)
+  })
+
   it('keeps .env.example in step with the schema', () => {
     expect(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8')).toBe(envExample())
   })

@@ -21,6 +21,10 @@ describe('secrets generated on first start', () => {
     expect(second).toEqual({ secrets: first.secrets, firstStart: null })
     const third = mkdtempSync(join(tmpdir(), 'ut-secrets-'))
     dirs.push(third)
-    expect((await loadOrCreateSecrets(third, hash)).secrets.apiAdminKey).not.toBe(first.secrets.apiAdminKey)
+    expect((await loadOrCreateSecrets(third, hash)).secrets.simulatorPassword).not.toBe(
+      first.secrets.simulatorPassword,
+    )
+    // API keys live hashed in their own file (api-keys.ts), no longer in secrets.json
+    expect(first.secrets).not.toHaveProperty('apiAdminKey')
   })
 })

@@ -11,9 +11,11 @@ export type {
   DatastreamOwner,
   MqttAccount,
   LatestOfKind,
+  LatestObservation,
 } from './ports.ts'
 export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.ts'
 export * from './wal/index.ts'
 export * from './timeseries/index.ts'
 export * from './query/evaluate.ts'
 export * from './query/time-bounds.ts'
+export { isLatestOnly, latestPage } from './query/latest-index.ts'

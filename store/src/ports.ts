@@ -1,3 +1,4 @@
+import type { AggregateQuery, Bucket } from './timeseries/port.ts'
 import type {
   DatastreamRecord,
   DatastreamSpec,
@@ -63,6 +64,8 @@ export type LatestOfKind = {
   phenomenonTime: string | null
 }
 
+export type LatestObservation = { observation: ObservationRecord; more: boolean }
+
 /** Whose Datastreams: one of a Thing, a Sensor or an ObservedProperty. */
 export type DatastreamOwner = { thingId: Id } | { sensorId: Id } | { observedPropertyId: Id }
 
@@ -94,6 +97,10 @@ export type Registry = {
   /** All Datastreams, or those of one Thing, Sensor or ObservedProperty. */
   datastreams(page: PageRequest, of?: DatastreamOwner): Promise<Page<DatastreamRecord>>
   datastream(id: Id): Promise<DatastreamRecord | null>
+  /** Every Datastream of each of `thingIds` (a Thing has few), in id order: `$expand` over a page of Things. */
+  datastreamsOfThings(thingIds: readonly Id[]): Promise<DatastreamRecord[]>
+  /** The current Locations of each of `thingIds`, in id order. */
+  locationsOfThings(thingIds: readonly Id[]): Promise<LocationRecord[]>
   sensors(page: PageRequest): Promise<Page<SensorRecord>>
   sensor(id: Id): Promise<SensorRecord | null>
   observedProperties(page: PageRequest): Promise<Page<ObservedPropertyRecord>>
@@ -109,7 +116,24 @@ export type ObservationStore = {
   /** Newest first (STA default order for this platform). */
   observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
   observation(id: Id): Promise<ObservationRecord | null>
+  /**
+   * The newest Observation of each of `datastreamIds` that has one, from a latest-value index;
+   * `more` when the Datastream has (or may have) older ones too.
+   */
+  latestObservations(datastreamIds: readonly Id[]): Promise<Map<Id, LatestObservation>>
   latestOfKind(kind: string, key: string): Promise<LatestOfKind[]>
+  /**
+   * The numeric Observations of a Datastream aggregated per epoch-aligned interval, by the store's
+   * engine (SQL, MetricsQL, Flux); non-empty buckets only, oldest first.
+   */
+  aggregateObservations(datastreamId: Id, q: AggregateQuery): Promise<Bucket[]>
+  /**
+   * Moves Observations with a phenomenonTime before \`beforeMs\` out of the recent, arrival-ordered
+   * table into an archive sorted by Datastream and time, where reading one Datastream skips most of
+   * the data (DuckDB; a store without such tables has nothing to do). Runs in steps, each its own
+   * transaction, so that reads and writes go on in between. Ids and contents do not change.
+   */
+  compactObservations(beforeMs: number): Promise<{ moved: number }>
 }
 
 /** A message that could not become observations, as kept for operators. */

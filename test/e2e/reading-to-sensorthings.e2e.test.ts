@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually, startPlatformProcess, tempDataDir, type PlatformProcess } from '../src/index.ts'
+import {
+  eventually,
+  secretsOf,
+  startPlatformProcess,
+  tempDataDir,
+  type PlatformProcess,
+} from '../src/index.ts'
 
 type Collection = { value: Record<string, unknown>[]; '@iot.count'?: number }
 
@@ -17,9 +23,7 @@ describe('a city operator runs `npm start` and a container reading reaches the o
       dataDir: tmp.dir,
       env: { SIM_CONTAINERS: '3', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0', SIM_SPEED: '7200' },
     })
-    apiKey = (
-      JSON.parse(readFileSync(join(platform.dataDir, 'secrets.json'), 'utf8')) as { apiAdminKey: string }
-    ).apiAdminKey
+    apiKey = secretsOf(platform).apiAdminKey
   }, 90_000)
 
   afterAll(async () => {
@@ -150,11 +154,14 @@ describe('a city operator runs `npm start` and a container reading reaches the o
     await eventually(async () => (anon.connected ? undefined : true), 'anonymous writer disconnected')
     await anon.endAsync(true)
     await platform.waitForLog((l) => l.msg === 'mqtt publish refused', 'refusal log')
-    const secrets = readFileSync(join(platform.dataDir, 'secrets.json'), 'utf8')
-    const { apiAdminKey, simulatorPassword } = JSON.parse(secrets) as Record<string, string>
+    const { apiAdminKey, simulatorPassword } = secretsOf(platform)
     const all = JSON.stringify(platform.logs)
     expect(all).not.toContain(apiAdminKey)
     expect(all).not.toContain(simulatorPassword)
+    // the admin key is shown once on the terminal (stderr) and kept only hashed at rest
+    expect(platform.stderr.join('\n')).toContain(apiAdminKey)
+    expect(readFileSync(join(platform.dataDir, 'api-keys.json'), 'utf8')).not.toContain(apiAdminKey.slice(16))
+    expect(readFileSync(join(platform.dataDir, 'secrets.json'), 'utf8')).not.toContain(apiAdminKey)
   })
 
   it('answers bad HTTP input with a JSON 4xx', async () => {

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '@urbantwin/model'
 import { munichScenarios, provisionDevices, runFleet } from '@urbantwin/simulators'
 import {
   NO_SIMULATION,
   eventually,
+  secretsOf,
   startPlatformProcess,
   tempDataDir,
   type PlatformProcess,
@@ -24,9 +23,7 @@ describe('a test engineer provisions simulated devices and back-fills a day with
       dataDir: tmp.dir,
       env: NO_SIMULATION,
     })
-    const { apiAdminKey } = JSON.parse(readFileSync(join(platform.dataDir, 'secrets.json'), 'utf8')) as {
-      apiAdminKey: string
-    }
+    const { apiAdminKey } = secretsOf(platform)
     const scenarios = munichScenarios({ seed: 4, containers: 3, accessPoints: 2, surveys: 1 })
     const devices = scenarios.flatMap((s) => s.devices)
     const creds = await provisionDevices(platform.base, apiAdminKey, devices, 'native')

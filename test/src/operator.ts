@@ -3,15 +3,21 @@ import { join } from 'node:path'
 import type { PlatformHealth } from '@urbantwin/platform'
 import type { PlatformProcess } from './platform-process.ts'
 
-/** What an operator of a running platform has: the generated secrets in its data dir. */
+/**
+ * What an operator of a running platform has: the generated secrets in its data dir, and the admin API
+ * key that the first start wrote to `initial-credentials.txt` (the key file keeps only its hash).
+ */
 export function secretsOf(p: Pick<PlatformProcess, 'dataDir'>): {
   apiAdminKey: string
   simulatorPassword: string
 } {
-  return JSON.parse(readFileSync(join(p.dataDir, 'secrets.json'), 'utf8')) as {
-    apiAdminKey: string
+  const { simulatorPassword } = JSON.parse(readFileSync(join(p.dataDir, 'secrets.json'), 'utf8')) as {
     simulatorPassword: string
   }
+  const initial = readFileSync(join(p.dataDir, 'initial-credentials.txt'), 'utf8')
+  const apiAdminKey = /^Admin API key .*: (ut_\S+)$/m.exec(initial)?.[1]
+  if (!apiAdminKey) throw new Error('no admin API key in initial-credentials.txt')
+  return { apiAdminKey, simulatorPassword }
 }
 
 export const GATEWAY_USER = 'urbantwin-simulator'

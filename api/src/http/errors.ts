@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express'
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from '@urbantwin/model'
 import { UnsupportedQueryError } from '@urbantwin/store'
 
@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL'
+  | 'SERVICE_UNAVAILABLE'
 
 /** The only way the API shapes an error body: `{ "code": "BAD_REQUEST", "message": "..." }`. */
 export class HttpError extends Error {
@@ -19,9 +21,19 @@ export class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Response headers that belong to the error, e.g. `WWW-Authenticate` or `Retry-After`. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message)
   }
+}
+
+/** Writes `e` as the response: used by `errorHandler`, and by the deadline, which cannot throw. */
+export function sendError(res: Response, e: HttpError): void {
+  if (e.headers) res.set(e.headers)
+  res
+    .status(e.status)
+    .json({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) })
 }
 
 export const notFound: RequestHandler = (req) => {
@@ -37,7 +49,16 @@ function fromExpress(err: unknown): HttpError | null {
   const type = String((err as { type?: unknown }).type ?? '')
   if (type === 'entity.parse.failed')
     return new HttpError(400, 'BAD_REQUEST', 'request body is not valid JSON')
-  if (type === 'entity.too.large') return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'request body is too large')
+  if (type === 'entity.too.large') {
+    const limit = Number((err as { limit?: unknown }).limit)
+    return new HttpError(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      Number.isFinite(limit) ? `request body is larger than ${limit} bytes` : 'request body is too large',
+    )
+  }
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported')
+    return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', String((err as { message?: unknown }).message))
   if (status >= 400 && status < 500)
     return new HttpError(status, 'BAD_REQUEST', String((err as { message?: unknown }).message))
   return null
@@ -45,11 +66,13 @@ function fromExpress(err: unknown): HttpError | null {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    if (res.headersSent) {
+      // e.g. a handler answering after the deadline already did (see deadline.ts): the answer is out
+      log.debug({ err, method: req.method, path: req.path }, 'error after the response was sent')
+      return
+    }
     const known = err instanceof HttpError ? err : fromExpress(err)
     if (!known) log.error({ err, method: req.method, path: req.path }, 'request failed')
-    const e = known ?? new HttpError(500, 'INTERNAL', 'internal error')
-    res
-      .status(e.status)
-      .json({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) })
+    sendError(res, known ?? new HttpError(500, 'INTERNAL', 'internal error'))
   }
 }

@@ -1,5 +1,4 @@
-import { Router, type RequestHandler } from 'express'
-import { timingSafeEqual } from 'node:crypto'
+import { Router } from 'express'
 import { z } from 'zod'
 import { DeviceId } from '@urbantwin/model'
 import { HttpError } from '../http/errors.ts'
@@ -29,34 +28,14 @@ export type RegisteredDevice = {
 }
 
 export type DevicesDeps = {
-  /** The operator key; requests must send `Authorization: Bearer <key>`. */
-  adminKey: string
   /** Creates or updates the device and issues a fresh MQTT token; null when the kind is unknown. */
   register: (r: DeviceRegistration) => Promise<RegisteredDevice | null>
 }
 
-export function requireKey(key: string): RequestHandler {
-  const expected = Buffer.from(key)
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? ''
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
-    if (!header)
-      throw new HttpError(
-        401,
-        'UNAUTHORIZED',
-        'this endpoint needs an operator API key (Authorization: Bearer …)',
-      )
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HttpError(403, 'FORBIDDEN', 'the API key is not valid')
-    }
-    next()
-  }
-}
-
-/** Operator endpoint: register a device and receive its MQTT credentials (shown once). */
+/** Operator endpoint: register a device and receive its MQTT credentials (shown once). Guarded in app.ts. */
 export function devicesRouter(deps: DevicesDeps): Router {
   const router = Router()
-  router.post('/', requireKey(deps.adminKey), async (req, res) => {
+  router.post('/', async (req, res) => {
     if (!req.is('application/json'))
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json')
     const body = parse(DeviceRegistration, req.body, 'device')

@@ -4,8 +4,12 @@ import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 import { EntityId } from '../sta/query.ts'
 import { pageOf, type Store } from '@urbantwin/store'
-import { pageRequest, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
+import { QueryError, pageRequest, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
+import { aggregateJson } from '../sta/aggregate.ts'
 import { createExpander } from '../sta/expand.ts'
+import { catalogueRouter } from './catalogue.ts'
+import { exportCollection } from '../sta/export/collection.ts'
+import { defaultOpenData, type OpenDataLicence } from '../sta/export/licence.ts'
 import {
   collectionJson,
   dataArrayJson,
@@ -20,7 +24,13 @@ import {
   type Links,
 } from '../sta/serialize.ts'
 
-export type StaDeps = { store: Store; maxTop: number }
+export type StaDeps = {
+  store: Store
+  maxTop: number
+  maxExpandDepth?: number
+  /** Licence and attribution of the exports; dl-de/by-2-0, "UrbanTwin – Urban Data Platform" when absent. */
+  openData?: OpenDataLicence
+}
 
 /** Root of the service (STA 9.2.1): entity sets and server settings. */
 function serviceRoot(base: string) {
@@ -35,7 +45,11 @@ function serviceRoot(base: string) {
 /** SensorThings API v1.1 read routes. Paths escape `(` `)` for path-to-regexp 8. */
 export function staRouter(deps: StaDeps): Router {
   const { store } = deps
-  const limits = { defaultTop: Math.min(100, deps.maxTop), maxTop: deps.maxTop, maxExpandDepth: 4 }
+  const limits = {
+    defaultTop: Math.min(100, deps.maxTop),
+    maxTop: deps.maxTop,
+    maxExpandDepth: deps.maxExpandDepth ?? 4,
+  }
   const expander = createExpander(store, limits)
   const router = Router()
   const links = (req: Request): Links => ({ base: `${req.protocol}://${req.get('host')}${req.baseUrl}` })
@@ -43,7 +57,15 @@ export function staRouter(deps: StaDeps): Router {
   const idOf = (req: Request): Id => parse(EntityId, req.params, 'entity id').id
 
   /** The request's query options (a QueryError is a 400, see errors.ts). */
-  const queryOf = (req: Request): RequestQuery => parseQuery(url(req).searchParams, limits)
+  const queryOf = (req: Request, aggregates = false): RequestQuery => {
+    const q = parseQuery(url(req).searchParams, limits)
+    if (q.aggregate && !aggregates)
+      throw new QueryError(
+        '$aggregate',
+        'applies to the Observations of one Datastream: /Datastreams(id)/Observations',
+      )
+    return q
+  }
 
   function collection<T>(
     path: string,
@@ -70,16 +92,33 @@ export function staRouter(deps: StaDeps): Router {
       const page = await pageFor(req, q)
       const l = links(req)
       if (q.resultFormat) {
-        if (q.resultFormat !== 'dataArray' || toJson !== (observationJson as unknown))
+        if (q.resultFormat !== 'dataArray') {
+          // open-data exports: $select/$expand go through the expander, then are flattened (export/)
+          expander.check(toJson, q)
+          const out = await exportCollection({
+            format: q.resultFormat,
+            toJson,
+            page,
+            q,
+            requestUrl: url(req),
+            renderAll: (items) => expander.renderAll(l, toJson, items, q),
+            locationsOfThings: (ids) => store.locationsOfThings(ids),
+            openData: deps.openData ?? defaultOpenData(),
+          })
+          for (const [name, value] of out.headers) res.append(name, value)
+          res.type(out.contentType).send(out.body)
+          return
+        }
+        if (toJson !== (observationJson as unknown))
           throw new HttpError(
             400,
             'BAD_REQUEST',
-            `$resultFormat=${q.resultFormat} is not supported on ${req.path} yet`,
+            `$resultFormat=dataArray applies to the Observations of a Datastream, not to ${req.path}`,
           )
         res.json(dataArrayJson(l, idOf(req), page as Page<ObservationRecord>, q, url(req)))
         return
       }
-      const items = await Promise.all(page.items.map((item) => expander.render(l, toJson, item, q)))
+      const items = await expander.renderAll(l, toJson, page.items, q)
       res.json(collectionJson({ items, count: page.count }, q, url(req), (json) => json))
     })
   }
@@ -143,6 +182,7 @@ export function staRouter(deps: StaDeps): Router {
   router.get('/', (req, res) => {
     res.json(serviceRoot(links(req).base))
   })
+  router.use('/catalogue', catalogueRouter(deps))
 
   collection('/Things', (_req, p) => store.things(p), thingJson)
   single('/Things\\(:id\\)', (id) => store.thing(id), thingJson)
@@ -195,6 +235,14 @@ export function staRouter(deps: StaDeps): Router {
     (d) => store.observedProperty(d.observedPropertyId),
     observedPropertyJson,
   )
+  // extension: server-side aggregation (sta/aggregate.ts); without $aggregate the collection below answers
+  router.get('/Datastreams\\(:id\\)/Observations', async (req, res, next) => {
+    const q = queryOf(req, true)
+    if (!q.aggregate) return next()
+    if (!(await store.datastream(idOf(req))))
+      throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+    res.json(await aggregateJson(store, idOf(req), { ...q, aggregate: q.aggregate }, url(req)))
+  })
   collection(
     '/Datastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),

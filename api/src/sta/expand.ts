@@ -1,5 +1,5 @@
 import type { EntityQuery, ExpandItem, Page, PageRequest } from '@urbantwin/model'
-import { UnsupportedQueryError, pageOf, type Store } from '@urbantwin/store'
+import { UnsupportedQueryError, isLatestOnly, latestPage, pageOf, type Store } from '@urbantwin/store'
 import { pageRequest, type QueryLimits } from './odata/parse.ts'
 import {
   datastreamJson,
@@ -16,9 +16,18 @@ import {
 type Json = Record<string, unknown>
 // serialisers of different entity types share one table: their item types are erased here
 type ToJson = (l: Links, item: never) => Json
+/**
+ * A navigation property. `loadAll` loads it for a whole level of parents at once (one store call for
+ * a page of Things, not one per Thing); it may decline a page request it cannot batch (null).
+ */
 type Nav =
   | { kind: 'one'; to: ToJson; load: (parent: never) => Promise<unknown> }
-  | { kind: 'many'; to: ToJson; load: (parent: never, page: PageRequest) => Promise<Page<unknown>> }
+  | {
+      kind: 'many'
+      to: ToJson
+      load: (parent: never, page: PageRequest) => Promise<Page<unknown>>
+      loadAll?: (parents: never[], page: PageRequest) => Promise<Page<unknown>[] | null>
+    }
 
 /** A navigation property that names no entity set here, or options it cannot take (400). */
 export class ExpandError extends UnsupportedQueryError {}
@@ -37,7 +46,25 @@ export function createExpander(store: Store, limits: QueryLimits) {
   const many = <P, T>(
     to: (l: Links, t: T) => Json,
     load: (p: P, page: PageRequest) => Promise<Page<T>>,
-  ): Nav => ({ kind: 'many', to, load }) as unknown as Nav
+    loadAll?: (parents: P[], page: PageRequest) => Promise<Page<T>[] | null>,
+  ): Nav => ({ kind: 'many', to, load, ...(loadAll ? { loadAll } : {}) }) as unknown as Nav
+
+  /**
+   * Batches a Thing's related entities: all of them for the whole level in one call, then paged per
+   * Thing in memory. Only without `$filter`/`$orderby`, whose navigation paths need the store.
+   */
+  const perThing =
+    <T extends { thingId: number }>(loadFor: (thingIds: number[]) => Promise<T[]>) =>
+    async (things: Thing[], page: PageRequest): Promise<Page<T>[] | null> => {
+      if (page.filter || page.orderBy?.length) return null
+      const byThing = new Map<number, T[]>()
+      for (const x of await loadFor(things.map((t) => t.id))) {
+        const list = byThing.get(x.thingId)
+        if (list) list.push(x)
+        else byThing.set(x.thingId, [x])
+      }
+      return things.map((t) => pageOf(byThing.get(t.id) ?? [], page))
+    }
   type Thing = Parameters<typeof thingJson>[1]
   type Location = Parameters<typeof locationJson>[1]
   type Historical = Parameters<typeof historicalLocationJson>[1]
@@ -48,11 +75,19 @@ export function createExpander(store: Store, limits: QueryLimits) {
     [
       thingJson as ToJson,
       {
-        Locations: many(locationJson, (t: Thing, p) => store.locations(p, t.id)),
+        Locations: many(
+          locationJson,
+          (t: Thing, p) => store.locations(p, t.id),
+          perThing((ids) => store.locationsOfThings(ids)),
+        ),
         HistoricalLocations: many(historicalLocationJson, (t: Thing, p) =>
           store.historicalLocations(p, t.id),
         ),
-        Datastreams: many(datastreamJson, (t: Thing, p) => store.datastreams(p, { thingId: t.id })),
+        Datastreams: many(
+          datastreamJson,
+          (t: Thing, p) => store.datastreams(p, { thingId: t.id }),
+          perThing((ids) => store.datastreamsOfThings(ids)),
+        ),
       },
     ],
     [
@@ -76,7 +111,16 @@ export function createExpander(store: Store, limits: QueryLimits) {
         ObservedProperty: one(observedPropertyJson, (d: Datastream) =>
           store.observedProperty(d.observedPropertyId),
         ),
-        Observations: many(observationJson, (d: Datastream, p) => store.observations(d.id, p)),
+        Observations: many(
+          observationJson,
+          (d: Datastream, p) => store.observations(d.id, p),
+          // the Masterportal pattern Observations($top=1;$orderby=phenomenonTime desc), from the index
+          async (ds: Datastream[], p) => {
+            if (!isLatestOnly(p)) return null
+            const latest = await store.latestObservations(ds.map((d) => d.id))
+            return ds.map((d) => latestPage(latest.get(d.id)))
+          },
+        ),
       },
     ],
     [
@@ -113,33 +157,54 @@ export function createExpander(store: Store, limits: QueryLimits) {
     return out
   }
 
-  async function render(l: Links, to: ToJson, item: unknown, q: EntityQuery): Promise<Json> {
-    const json = to(l, item as never)
-    const selected = q.select ? select(to as (l: Links, item: unknown) => Json, q.select)(json) : json
-    return q.expand?.length ? expandInto(l, to, item, selected, q.expand) : selected
-  }
-
-  async function expandInto(l: Links, to: ToJson, item: unknown, json: Json, items: readonly ExpandItem[]) {
+  /**
+   * A whole level at once: the items' JSON, then each navigation property loaded for all of them
+   * (batched where the store can) and rendered as the next level, so a page of Things with their
+   * Datastreams and latest Observations costs a few store calls, not a few per Thing.
+   */
+  async function renderAll(l: Links, to: ToJson, items: readonly unknown[], q: EntityQuery): Promise<Json[]> {
+    const sel = q.select ? select(to as (l: Links, item: unknown) => Json, q.select) : null
+    const full = items.map((item) => to(l, item as never))
+    const out = sel ? full.map(sel) : full
+    if (!q.expand?.length || items.length === 0) return out
     const navs = NAVIGATION.get(to) ?? {}
-    const out: Json = { ...json }
-    for (const [name, q] of levels(items)) {
+    for (const [name, nested] of levels(q.expand)) {
       const nav = navs[name]! // check() has refused unknown names before anything was loaded
       if (nav.kind === 'one') {
-        const related = await (nav.load as (p: unknown) => Promise<unknown>)(item)
-        out[name] = related ? await render(l, nav.to, related, q) : null
+        const related = await Promise.all(items.map((item) => nav.load(item as never)))
+        const found = related.filter((r) => r !== null && r !== undefined)
+        const rendered = await renderAll(l, nav.to, found, nested)
+        let next = 0
+        related.forEach((r, i) => (out[i]![name] = r === null || r === undefined ? null : rendered[next++]))
         continue
       }
-      const page = pageRequest(q, limits.defaultTop)
-      const found = await (nav.load as (p: unknown, page: PageRequest) => Promise<Page<unknown>>)(item, page)
-      out[name] = await Promise.all(found.items.map((r) => render(l, nav.to, r, q)))
-      if (q.count) out[`${name}@iot.count`] = found.count
-      const self = json['@iot.selfLink'] ?? to(l, item as never)['@iot.selfLink']
-      if (page.skip + found.items.length < found.count && page.top > 0 && !q.filter && !q.orderBy) {
-        const next = new URL(`${String(self)}/${name}`)
-        next.searchParams.set('$top', String(page.top))
-        next.searchParams.set('$skip', String(page.skip + page.top))
-        out[`${name}@iot.nextLink`] = next.toString()
-      }
+      const page = pageRequest(nested, limits.defaultTop)
+      const pages =
+        (await nav.loadAll?.(items as never[], page)) ??
+        (await Promise.all(items.map((item) => nav.load(item as never, page))))
+      const rendered = await renderAll(
+        l,
+        nav.to,
+        pages.flatMap((p) => p.items),
+        nested,
+      )
+      let next = 0
+      pages.forEach((found, i) => {
+        const json = out[i]!
+        json[name] = rendered.slice(next, (next += found.items.length))
+        if (nested.count) json[`${name}@iot.count`] = found.count
+        if (
+          page.skip + found.items.length < found.count &&
+          page.top > 0 &&
+          !nested.filter &&
+          !nested.orderBy
+        ) {
+          const link = new URL(`${String(full[i]!['@iot.selfLink'])}/${name}`)
+          link.searchParams.set('$top', String(page.top))
+          link.searchParams.set('$skip', String(page.skip + page.top))
+          json[`${name}@iot.nextLink`] = link.toString()
+        }
+      })
     }
     return out
   }
@@ -172,8 +237,11 @@ export function createExpander(store: Store, limits: QueryLimits) {
 
   return {
     check: <T>(to: (l: Links, item: T) => Json, q: EntityQuery) => check(to as ToJson, q),
-    /** The entity's JSON with `$select` applied and its `$expand` items inline. */
-    render: <T>(l: Links, to: (l: Links, item: T) => Json, item: T, q: EntityQuery) =>
-      render(l, to as ToJson, item, q),
+    /** The entities' JSON with `$select` applied and their `$expand` items inline. */
+    renderAll: <T>(l: Links, to: (l: Links, item: T) => Json, items: readonly T[], q: EntityQuery) =>
+      renderAll(l, to as ToJson, items, q),
+    /** One entity's JSON with `$select` applied and its `$expand` items inline. */
+    render: async <T>(l: Links, to: (l: Links, item: T) => Json, item: T, q: EntityQuery) =>
+      (await renderAll(l, to as ToJson, [item], q))[0]!,
   }
 }

@@ -113,7 +113,7 @@ const DATASTREAM: EntitySet = {
 }
 /** Observations kept in DuckDB: a number in `result_number`, anything else as JSON text in `result_json`. */
 const OBSERVATION: EntitySet = {
-  table: 'observations',
+  table: 'all_observations',
   plain: {
     id,
     phenomenonTime: col('phenomenon_time', 'time'),

@@ -1,10 +1,10 @@
 import { DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api'
 import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
 import type { DeviceProvision, DeviceRecord, LatestOfKind, Store } from '../ports.ts'
-import { DROP_OBSERVATIONS_UNIQUE, MIGRATIONS, SCHEMA } from './schema.ts'
+import { ALL_OBSERVATIONS_VIEW, DROP_OBSERVATIONS_UNIQUE, MIGRATIONS, SCHEMA } from './schema.ts'
 import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
-import { SerialConnection, json, isoFromMs, parseJson, type Sql } from './sql.ts'
+import { SerialConnection, json, parseJson, type Sql } from './sql.ts'
 import {
   NoSqlTranslationError,
   filterToSql,
@@ -22,6 +22,8 @@ import {
   THING_COLUMNS,
 } from './columns.ts'
 import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
+import { LatestIndex, isLatestOnly, latestPage } from '../query/latest-index.ts'
+import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
 import {
   toDatastream,
   toHistoricalLocation,
@@ -29,7 +31,6 @@ import {
   toObservation,
   toObservedProperty,
   toRegistration,
-  toResult,
   toSensor,
   toThing,
 } from './rows.ts'
@@ -38,6 +39,12 @@ export type DuckDbStoreOptions = {
   /** Database file; `:memory:` for a throw-away store. */
   path: string
 }
+
+/**
+ * Datastreams moved per compaction step (one transaction): a day of the Munich fleet at one-minute
+ * steps is about 1,440 rows per Datastream, so a step moves some 700,000 rows.
+ */
+const COMPACT_STEP = 500
 
 /** Rows a filter without an SQL form may be evaluated on, one by one. */
 const IN_MEMORY_FILTER_MAX = 100_000
@@ -79,10 +86,56 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       )
       if (!has) await sql.run(m.ddl)
     }
+    await sql.run(ALL_OBSERVATIONS_VIEW)
     await sql.run('CHECKPOINT')
     await sql.run(STAGING_TABLE)
   })
   let closed = false
+  const series = createDuckDbTimeSeries(conn)
+  /**
+   * The newest Observation of each of `ids` in `table` (with `sinceMs`: only from then on), and how
+   * many the Datastream has there. One aggregate pass; a struct is never NULL, so arg_max also keeps
+   * rows whose result is JSON.
+   */
+  const newestIn = (sql: Sql, table: string, ids: readonly Id[], sinceMs?: number) =>
+    sql
+      .rows(
+        `SELECT datastream_id, seen, o.id, epoch_ms(t) AS phenomenon_ms, epoch_ms(o.result_time) AS result_ms,
+                o.result_number, o.result_json, o.result_quality
+         FROM (SELECT datastream_id, count(*) AS seen, max(phenomenon_time) AS t,
+                 arg_max(struct_pack(id, result_time, result_number, result_json, result_quality), (phenomenon_time, id)) AS o
+               FROM ${table}
+               WHERE datastream_id IN (SELECT unnest(?::INTEGER[]))${sinceMs === undefined ? '' : ` AND phenomenon_time >= make_timestamptz(?::BIGINT * 1000)`}
+               GROUP BY datastream_id)`,
+        [listValue([...ids]), ...(sinceMs === undefined ? [] : [sinceMs])],
+      )
+      .then(
+        (rows) =>
+          new Map(
+            rows.map((r) => [
+              Number(r.datastream_id),
+              { observation: toObservation(r), seen: Number(r.seen) },
+            ]),
+          ),
+      )
+  /**
+   * Recent Observations first: most Datastreams have theirs in \`observations\`, so the archive is
+   * read only for the rest (and to learn whether one recent Observation has older ones).
+   */
+  const latest = new LatestIndex((ids, sinceMs) =>
+    conn.exclusive(async (sql) => {
+      if (sinceMs !== undefined) return newestIn(sql, 'all_observations', ids, sinceMs)
+      const recent = await newestIn(sql, 'observations', ids)
+      const rest = ids.filter((id) => (recent.get(id)?.seen ?? 0) < 2)
+      if (rest.length === 0) return recent
+      const archived = await newestIn(sql, 'observations_archive', rest)
+      for (const [id, a] of archived) {
+        const r = recent.get(id)
+        recent.set(id, { observation: r ? r.observation : a.observation, seen: a.seen + (r?.seen ?? 0) })
+      }
+      return recent
+    }),
+  )
 
   /**
    * A page of `from` (a table, perhaps with `WHERE … = ?`), with the request's `$filter` and
@@ -116,13 +169,17 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     const head = [...params, ...(filter?.params ?? [])]
     const all = [...head, ...(sorted?.params ?? [])]
     return clientErrors(async () => {
-      const countRow = await sql.one(`SELECT count(*) AS n FROM ${source}${where}`, head)
+      const exact = p.count !== false
+      const countRow = exact ? await sql.one(`SELECT count(*) AS n FROM ${source}${where}`, head) : null
+      // without an exact count, one row more than the page tells whether more follow
       const rows = await sql.rows(
         `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
          LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
-        [...all, p.top, p.skip],
+        [...all, exact ? p.top : p.top + 1, p.skip],
       )
-      return { items: rows.map(map), count: Number(countRow?.n ?? 0) }
+      const items = rows.slice(0, p.top).map(map)
+      const count = exact ? Number(countRow?.n ?? 0) : p.skip + items.length + (rows.length > p.top ? 1 : 0)
+      return { items, count }
     })
   }
 
@@ -167,6 +224,18 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         const r = await sql.one(`SELECT * FROM ${table} WHERE id = ?`, [id])
         return r ? map(r) : null
       })
+  }
+
+  /** The rows of `table` that belong to any of `thingIds`, in id order. */
+  function ofThings<T>(table: string, thingIds: readonly Id[], map: (r: Record<string, unknown>) => T) {
+    if (thingIds.length === 0) return Promise.resolve([])
+    return conn.exclusive(async (sql) =>
+      (
+        await sql.rows(`SELECT * FROM ${table} WHERE thing_id IN (SELECT unnest(?::INTEGER[])) ORDER BY id`, [
+          listValue([...thingIds]),
+        ])
+      ).map(map),
+    )
   }
 
   /** The registered ones among `deviceIds`, Thing and Datastreams in one query. */
@@ -433,6 +502,8 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         page(sql, 'observed_properties', [], p, toObservedProperty, OBSERVED_PROPERTY_COLUMNS),
       ),
     datastream: byId('datastreams', toDatastream),
+    datastreamsOfThings: (thingIds) => ofThings('datastreams', thingIds, toDatastream),
+    locationsOfThings: (thingIds) => ofThings('current_locations', thingIds, toLocation),
     sensor: byId('sensors', toSensor),
     observedProperty: byId('observed_properties', toObservedProperty),
 
@@ -457,60 +528,91 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         }
       }),
 
-    appendObservations: (obs: readonly NewObservation[]) =>
-      conn.transaction(async (sql) => ({ inserted: await insertObservations(conn.conn, sql, obs) })),
+    async appendObservations(obs: readonly NewObservation[]) {
+      const inserted = await conn.transaction(async (sql) => insertObservations(conn.conn, sql, obs))
+      latest.appended(obs)
+      return { inserted }
+    },
+
+    latestObservations: (ids) => latest.get(ids),
+
+    async compactObservations(beforeMs) {
+      const before = 'phenomenon_time < make_timestamptz(?::BIGINT * 1000)'
+      const streams = (
+        await conn.exclusive((sql) =>
+          sql.rows(`SELECT DISTINCT datastream_id FROM observations WHERE ${before} ORDER BY 1`, [beforeMs]),
+        )
+      ).map((r) => Number(r.datastream_id))
+      let moved = 0
+      for (let i = 0; i < streams.length; i += COMPACT_STEP) {
+        const range = [streams[i]!, streams[Math.min(i + COMPACT_STEP, streams.length) - 1]!]
+        moved += await conn.transaction(async (sql) => {
+          const where = `${before} AND datastream_id BETWEEN ? AND ?`
+          const n = await sql.run(
+            `INSERT INTO observations_archive
+             SELECT id, datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality
+             FROM observations WHERE ${where} ORDER BY datastream_id, phenomenon_time, id`,
+            [beforeMs, ...range],
+          )
+          await sql.run(`DELETE FROM observations WHERE ${where}`, [beforeMs, ...range])
+          return n
+        })
+      }
+      if (moved > 0) await conn.exclusive((sql) => sql.run('CHECKPOINT'))
+      return { moved }
+    },
+    aggregateObservations: (id, q) => series.aggregate(id, q),
 
     observations: (datastreamId, p) =>
-      conn.exclusive((sql) =>
-        page(
-          sql,
-          'observations WHERE datastream_id = ?',
-          [datastreamId],
-          p,
-          toObservation,
-          OBSERVATION_QUERY_COLUMNS,
-          OBSERVATION_COLUMNS,
-          'phenomenon_time DESC, id DESC',
-        ),
-      ),
+      isLatestOnly(p)
+        ? latest.get([datastreamId]).then((found) => latestPage(found.get(datastreamId)))
+        : conn.exclusive((sql) =>
+            page(
+              sql,
+              'all_observations WHERE datastream_id = ?',
+              [datastreamId],
+              p,
+              toObservation,
+              OBSERVATION_QUERY_COLUMNS,
+              OBSERVATION_COLUMNS,
+              'phenomenon_time DESC, id DESC',
+            ),
+          ),
 
     observation: (id) =>
       conn.exclusive(async (sql) => {
-        const r = await sql.one(`SELECT ${OBSERVATION_COLUMNS} FROM observations WHERE id = ?`, [id])
+        const r = await sql.one(`SELECT ${OBSERVATION_COLUMNS} FROM all_observations WHERE id = ?`, [id])
         return r ? toObservation(r) : null
       }),
 
-    latestOfKind: (kind, key) =>
-      conn.exclusive(async (sql) => {
-        const rows = await sql.rows(
-          `WITH streams AS (
-             SELECT d.id, d.thing_id FROM datastreams d JOIN things t ON t.id = d.thing_id WHERE t.kind = ? AND d.key = ?
-           ), latest AS (
-             SELECT o.datastream_id, arg_max(o.result_number, o.phenomenon_time) AS result_number,
-                    arg_max(o.result_json, o.phenomenon_time) AS result_json, epoch_ms(max(o.phenomenon_time)) AS phenomenon_ms
-             FROM observations o WHERE o.datastream_id IN (SELECT id FROM streams) GROUP BY o.datastream_id
-           )
-           SELECT t.id AS thing_id, t.device_id, t.name, t.properties, l.lon, l.lat, s.id AS datastream_id,
-                  latest.result_number, latest.result_json, latest.phenomenon_ms
+    async latestOfKind(kind, key) {
+      const rows = await conn.exclusive((sql) =>
+        sql.rows(
+          `SELECT t.id AS thing_id, t.device_id, t.name, t.properties, l.lon, l.lat, d.id AS datastream_id
            FROM things t
            JOIN current_locations l ON l.thing_id = t.id
-           LEFT JOIN streams s ON s.thing_id = t.id
-           LEFT JOIN latest ON latest.datastream_id = s.id
+           LEFT JOIN datastreams d ON d.thing_id = t.id AND d.key = ?
            WHERE t.kind = ?
            ORDER BY t.id`,
-          [kind, key, kind],
-        )
-        return rows.map((r): LatestOfKind => ({
+          [key, kind],
+        ),
+      )
+      const streams = rows.flatMap((r) => (r.datastream_id === null ? [] : [Number(r.datastream_id)]))
+      const newest = await latest.get(streams) // the latest-value index, outside the connection's turn
+      return rows.map((r): LatestOfKind => {
+        const o = r.datastream_id === null ? undefined : newest.get(Number(r.datastream_id))?.observation
+        return {
           thingId: Number(r.thing_id),
           deviceId: String(r.device_id),
           name: String(r.name),
           properties: parseJson<Record<string, unknown>>(r.properties) ?? {},
           coordinates: [Number(r.lon), Number(r.lat)],
           datastreamId: r.datastream_id === null ? null : Number(r.datastream_id),
-          result: r.phenomenon_ms === null ? null : toResult(r),
-          phenomenonTime: r.phenomenon_ms === null ? null : isoFromMs(r.phenomenon_ms),
-        }))
-      }),
+          result: o ? o.result : null,
+          phenomenonTime: o ? o.phenomenonTime : null,
+        }
+      })
+    },
 
     quarantine: (entries) =>
       conn.transaction(async (sql) => ({ inserted: await insertQuarantine(sql, entries) })),

@@ -50,7 +50,7 @@ export async function insertObservations(
                 timezone('UTC', result_time) AS result_time, result_number, result_json, result_quality
          FROM temp.observations_staging) s
        WHERE NOT EXISTS (
-         SELECT 1 FROM observations o
+         SELECT 1 FROM all_observations o
          WHERE o.datastream_id = s.datastream_id AND o.phenomenon_time = s.phenomenon_time
            AND o.phenomenon_time BETWEEN (SELECT timezone('UTC', min(phenomenon_time)) FROM temp.observations_staging)
                                      AND (SELECT timezone('UTC', max(phenomenon_time)) FROM temp.observations_staging))

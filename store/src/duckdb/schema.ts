@@ -85,6 +85,20 @@ export const SCHEMA = [
     UNIQUE (thing_id, key)
   )`,
   `CREATE TABLE IF NOT EXISTS observations ${OBSERVATIONS_COLUMNS}`,
+  /**
+   * Observations moved out of \`observations\` by compaction (see compactObservations), sorted by
+   * Datastream and time within each move, so that DuckDB's per-row-group min/max skip all but a few
+   * row groups when one Datastream is read. \`observations\` keeps the recent ones in arrival order.
+   */
+  `CREATE TABLE IF NOT EXISTS observations_archive (
+    id BIGINT NOT NULL,
+    datastream_id INTEGER NOT NULL,
+    phenomenon_time TIMESTAMPTZ NOT NULL,
+    result_time TIMESTAMPTZ NOT NULL,
+    result_number DOUBLE,
+    result_json VARCHAR,
+    result_quality VARCHAR
+  )`,
   /** The last provisioning of each device (see DeviceRegistration): it outlives a deleted Thing. */
   `CREATE TABLE IF NOT EXISTS device_registrations (
     device_id VARCHAR PRIMARY KEY,
@@ -135,3 +149,9 @@ export const MIGRATIONS: ReadonlyArray<{ table: string; column: string; ddl: str
     ddl: 'ALTER TABLE observations ADD COLUMN result_quality VARCHAR',
   },
 ]
+
+/** Every Observation, recent and compacted: what reads use. Created after MIGRATIONS ran. */
+export const ALL_OBSERVATIONS_VIEW = `CREATE OR REPLACE VIEW all_observations AS
+  SELECT id, datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM observations
+  UNION ALL
+  SELECT id, datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM observations_archive`

@@ -64,7 +64,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
     range: (datastreamId, q) =>
       conn.exclusive(async (sql) => {
         const b = bounds(q.from, q.to)
-        const where = `FROM observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}`
+        const where = `FROM all_observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}`
         const counted = await sql.one(`SELECT count(*) AS n ${where}`, [datastreamId, ...b.params])
         const rows = await sql.rows(
           `SELECT epoch_ms(phenomenon_time) AS phenomenon_ms, epoch_ms(result_time) AS result_ms, result_number
@@ -83,7 +83,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
             `SELECT datastream_id, epoch_ms(max(phenomenon_time)) AS phenomenon_ms,
                     epoch_ms(arg_max(result_time, phenomenon_time)) AS result_ms,
                     arg_max(result_number, phenomenon_time) AS result_number
-             FROM observations WHERE ${NUMERIC} AND datastream_id IN (${ids.map(() => '?').join(', ')})
+             FROM all_observations WHERE ${NUMERIC} AND datastream_id IN (${ids.map(() => '?').join(', ')})
              GROUP BY datastream_id`,
             [...ids],
           )
@@ -100,7 +100,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
         const start = `(epoch_ms(phenomenon_time) - ((epoch_ms(phenomenon_time) % ?::BIGINT) + ?::BIGINT) % ?::BIGINT)`
         const rows = await sql.rows(
           `SELECT ${start} AS bucket, ${SQL_FN[q.fn]}(result_number) AS value
-           FROM observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}
+           FROM all_observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}
            GROUP BY bucket ORDER BY bucket`,
           [q.intervalMs, q.intervalMs, q.intervalMs, datastreamId, ...b.params],
         )

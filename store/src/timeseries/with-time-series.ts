@@ -1,11 +1,12 @@
 import type { Id, NewObservation, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
 import type { LatestOfKind, Store } from '../ports.ts'
-import type { SeriesPoint, TimeSeriesStore } from './port.ts'
+import type { AggregateQuery, Bucket, SeriesPoint, TimeSeriesStore } from './port.ts'
 import { isoOf, msOf } from './samples.ts'
 import { isSeriesId } from './series-ids.ts'
 import type { SeriesIds } from './series-id-blocks.ts'
 import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import { timeBounds } from '../query/time-bounds.ts'
+import { LatestIndex, isLatestOnly, latestPage, type Latest } from '../query/latest-index.ts'
 
 /** Observations a `$filter`/`$orderby` may read from a time-series engine for one request. */
 const QUERY_IN_MEMORY_MAX = 200_000
@@ -31,7 +32,24 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
     return points.map((p, i) => ({ ...p, id: assigned[i]! }))
   }
 
+  /**
+   * The newest of the engine's and the registry's. An engine's latest query does not count, so a
+   * Datastream with an Observation is taken to have older ones too (`seen: 2`).
+   */
+  const latest = new LatestIndex(async (ids) => {
+    const [points, held] = await Promise.all([ts.latest(ids), registry.latestObservations(ids)])
+    const found = new Map<Id, Latest>()
+    const fromEngine = await records([...points.values()])
+    for (const o of [...fromEngine, ...[...held.values()].map((h) => h.observation)]) {
+      const current = found.get(o.datastreamId)?.observation
+      if (!current || msOf(o.phenomenonTime) > msOf(current.phenomenonTime))
+        found.set(o.datastreamId, { observation: o, seen: 2 })
+    }
+    return found
+  })
+
   async function observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>> {
+    if (isLatestOnly(page)) return latestPage((await latest.get([datastreamId])).get(datastreamId))
     if (page.filter || page.orderBy?.length) return queried(datastreamId, page)
     const held = await registry.observations(datastreamId, { top: page.skip + page.top, skip: 0 })
     if (held.count === 0) {
@@ -68,6 +86,39 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
     return pageOf([...held.items, ...(await records(all.items))].sort(newestFirst), page)
   }
 
+  /**
+   * The engine's buckets, merged with those of numbers the registry keeps (flagged with a
+   * resultQuality), which are rare: only when there are any does an average cost two more queries.
+   */
+  async function aggregateObservations(datastreamId: Id, q: AggregateQuery): Promise<Bucket[]> {
+    const held = await registry.aggregateObservations(datastreamId, { ...q, fn: 'count' })
+    if (held.length === 0) return ts.aggregate(datastreamId, q)
+    if (q.fn !== 'avg') {
+      const [a, b] = await Promise.all([
+        ts.aggregate(datastreamId, q),
+        registry.aggregateObservations(datastreamId, q),
+      ])
+      const combine = {
+        min: Math.min,
+        max: Math.max,
+        sum: (x: number, y: number) => x + y,
+        count: (x: number, y: number) => x + y,
+      }[q.fn]
+      return mergeBuckets(a, b, combine)
+    }
+    const [sums, counts, heldSums] = await Promise.all([
+      ts.aggregate(datastreamId, { ...q, fn: 'sum' }),
+      ts.aggregate(datastreamId, { ...q, fn: 'count' }),
+      registry.aggregateObservations(datastreamId, { ...q, fn: 'sum' }),
+    ])
+    const add = (x: number, y: number) => x + y
+    const n = new Map(mergeBuckets(counts, held, add).map((b) => [b.start, b.value]))
+    return mergeBuckets(sums, heldSums, add).map((b) => ({
+      start: b.start,
+      value: b.value / n.get(b.start)!,
+    }))
+  }
+
   async function observation(id: Id): Promise<ObservationRecord | null> {
     if (!isSeriesId(id)) return registry.observation(id)
     const key = await ids.keyOf(id)
@@ -101,15 +152,25 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
       const rest = obs.filter((o) => !isSeriesObservation(o))
       if (points.length > 0) await ts.write(points)
       const kept = rest.length > 0 ? await registry.appendObservations(rest) : { inserted: 0 }
+      latest.appended(obs)
       // Engines do not tell a replayed point from a new one: every point written counts as inserted.
       return { inserted: kept.inserted + points.length }
     },
     observations,
     observation,
+    latestObservations: (ids) => latest.get(ids),
+    aggregateObservations,
     latestOfKind,
     async close() {
       await ts.close()
       await registry.close()
     },
   }
+}
+
+/** Buckets of two sources, those with the same start combined, oldest first. */
+function mergeBuckets(a: readonly Bucket[], b: readonly Bucket[], combine: (x: number, y: number) => number) {
+  const out = new Map(a.map((x) => [x.start, x.value]))
+  for (const x of b) out.set(x.start, out.has(x.start) ? combine(out.get(x.start)!, x.value) : x.value)
+  return [...out].map(([start, value]) => ({ start, value })).sort((x, y) => msOf(x.start) - msOf(y.start))
 }

@@ -57,6 +57,70 @@ describe('openStore on VictoriaMetrics (Debian victoria-metrics)', { timeout: 60
     expect(await store.timeSeries.ping()).toEqual({ ok: true })
   })
 
+  it('serves latest values and aggregates over the engine and DuckDB together', async () => {
+    const d = await store.provisionDevice(sampleProvision('vm-agg'))
+    const fill = d.datastreams.fillingLevel!
+    // two hours at one-minute steps in the engine; one flagged number and a text stay in DuckDB
+    const points = Array.from({ length: 120 }, (_, m) => ({
+      datastreamId: fill,
+      phenomenonTime: at(m * MINUTE),
+      resultTime: at(m * MINUTE),
+      result: m,
+    }))
+    await store.appendObservations([
+      ...points,
+      {
+        datastreamId: fill,
+        phenomenonTime: at(30 * MINUTE + 30_000),
+        resultTime: at(31 * MINUTE),
+        result: 1000,
+        resultQuality: 'clamped',
+      },
+      {
+        datastreamId: fill,
+        phenomenonTime: at(200 * MINUTE),
+        resultTime: at(200 * MINUTE),
+        result: 'lid open',
+      },
+    ])
+    await forceFlush(vm.url)
+    await vi.waitFor(
+      async () => {
+        const latest = (await store.latestObservations([fill])).get(fill)
+        expect(latest?.observation).toMatchObject({ phenomenonTime: at(200 * MINUTE), result: 'lid open' })
+      },
+      { timeout: 15_000, interval: 200 },
+    )
+    const hour = 60 * MINUTE
+    const q = { from: at(0), to: at(2 * hour), intervalMs: hour }
+    await vi.waitFor(
+      async () => expect(await store.aggregateObservations(fill, { ...q, fn: 'count' })).toHaveLength(2),
+      { timeout: 15_000, interval: 200 },
+    )
+    const value = async (fn: 'avg' | 'min' | 'max' | 'sum' | 'count') =>
+      (await store.aggregateObservations(fill, { ...q, fn })).map((b) => [b.start, b.value])
+    // first hour: 0..59 and the flagged 1000; second hour: 60..119
+    expect(await value('count')).toEqual([
+      [at(0), 61],
+      [at(hour), 60],
+    ])
+    expect(await value('sum')).toEqual([
+      [at(0), 1770 + 1000],
+      [at(hour), 5370],
+    ])
+    expect(await value('max')).toEqual([
+      [at(0), 1000],
+      [at(hour), 119],
+    ])
+    expect(await value('min')).toEqual([
+      [at(0), 0],
+      [at(hour), 60],
+    ])
+    const avg = await value('avg')
+    expect(avg[0]![1]).toBeCloseTo(2770 / 61, 9)
+    expect(avg[1]![1]).toBeCloseTo(89.5, 9)
+  })
+
   it('answers $filter and $orderby on Observations over the engine and DuckDB together', async () => {
     const d = await store.provisionDevice(sampleProvision('vm-q'))
     const fill = d.datastreams.fillingLevel!

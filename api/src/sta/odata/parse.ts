@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import peggy from 'peggy'
 import { FUNCTIONS, type EntityQuery, type ExpandItem, type Expr, type PageRequest } from '@urbantwin/model'
-import { UnsupportedQueryError } from '@urbantwin/store'
+import { AGGREGATE_FNS, UnsupportedQueryError, durationMs, type AggregateFn } from '@urbantwin/store'
 
 /** The grammar (query.peggy) compiled once, at import. */
 const parser = peggy.generate(readFileSync(new URL('./query.peggy', import.meta.url), 'utf8'), {
@@ -32,12 +32,23 @@ export const DEFAULT_LIMITS: QueryLimits = { defaultTop: 100, maxTop: 1000, maxE
 export const RESULT_FORMATS = ['dataArray', 'CSV', 'GeoJSON'] as const
 export type ResultFormat = (typeof RESULT_FORMATS)[number]
 
+/**
+ * The aggregation extension (`$aggregate=avg&$interval=PT1H`, see api/README.md): one value per
+ * epoch-aligned interval of a Datastream's Observations, computed by the store.
+ */
+export type AggregateOption = { fn: AggregateFn; interval: string; intervalMs: number }
+
+/** Shortest and longest `$interval`. */
+export const MIN_INTERVAL_MS = 1000
+export const MAX_INTERVAL_MS = 366 * 86_400_000
+
 /** The query options of a request: those of EntityQuery, with paging resolved. */
 export type RequestQuery = EntityQuery & {
   top: number
   skip: number
   count: boolean
   resultFormat?: ResultFormat
+  aggregate?: AggregateOption
 }
 
 /** SensorThings' query options (9.3). */
@@ -50,6 +61,9 @@ export const QUERY_OPTIONS = [
   '$skip',
   '$count',
   '$resultFormat',
+  // extension: server-side aggregation of a Datastream's Observations
+  '$aggregate',
+  '$interval',
 ] as const
 const OPTIONS = new Set<string>(QUERY_OPTIONS)
 
@@ -60,6 +74,7 @@ export function pageRequest(q: EntityQuery, defaultTop: number): PageRequest {
     skip: q.skip ?? 0,
     ...(q.filter ? { filter: q.filter } : {}),
     ...(q.orderBy ? { orderBy: q.orderBy } : {}),
+    count: q.count === true,
   }
 }
 
@@ -248,6 +263,7 @@ export function parseQuery(params: URLSearchParams, limits: QueryLimits = DEFAUL
     }
   }
   const q = toEntityQuery(options, '', 0, limits)
+  const aggregate = aggregateOption(raw.get('$aggregate'), raw.get('$interval'))
   const resultFormat = raw.get('$resultFormat')
   if (resultFormat !== undefined && !(RESULT_FORMATS as readonly string[]).includes(resultFormat))
     throw new QueryError('$resultFormat', `'${resultFormat}' is not one of ${RESULT_FORMATS.join(', ')}`)
@@ -257,5 +273,28 @@ export function parseQuery(params: URLSearchParams, limits: QueryLimits = DEFAUL
     skip: q.skip ?? 0,
     count: q.count ?? false,
     ...(resultFormat ? { resultFormat: resultFormat as ResultFormat } : {}),
+    ...(aggregate ? { aggregate } : {}),
   }
+}
+
+function aggregateOption(fn: string | undefined, interval: string | undefined): AggregateOption | undefined {
+  if (fn === undefined && interval === undefined) return undefined
+  if (fn === undefined)
+    throw new QueryError('$interval', 'goes with $aggregate (avg, min, max, sum or count)')
+  if (!(AGGREGATE_FNS as readonly string[]).includes(fn))
+    throw new QueryError('$aggregate', `'${fn}' is not one of ${AGGREGATE_FNS.join(', ')}`)
+  if (interval === undefined)
+    throw new QueryError('$aggregate', 'needs $interval, an ISO 8601 duration such as PT15M, PT1H or P1D')
+  let ms: number
+  try {
+    ms = durationMs(interval.trim())
+  } catch {
+    throw new QueryError(
+      '$interval',
+      `'${interval}' is not an ISO 8601 duration of days, hours, minutes or seconds (PT1H, P1D)`,
+    )
+  }
+  if (!Number.isFinite(ms) || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS)
+    throw new QueryError('$interval', `must be between PT1S and P366D, not ${interval}`)
+  return { fn: fn as AggregateFn, interval: interval.trim(), intervalMs: ms }
 }
