@@ -1,5 +1,6 @@
 import express, { type Express } from 'express'
-import type { Logger } from '@urbantwin/model'
+import type { Logger, ObservationRecord } from '@urbantwin/model'
+import type { OpenDataLicence } from './sta/export/licence.ts'
 import type { Store } from '@urbantwin/store'
 import { errorHandler, notFound } from './http/errors.ts'
 import {
@@ -17,6 +18,11 @@ import { staRouter } from './routes/sta.ts'
 import { layersRouter } from './routes/layers.ts'
 import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
 import { quarantineRouter } from './routes/quarantine.ts'
+import { docsRouter } from './routes/docs.ts'
+import { openApiDocument } from './docs/openapi.ts'
+import { asyncApiDocument, type UplinkKind } from './docs/asyncapi.ts'
+import { defaultOpenData } from './sta/export/licence.ts'
+import type { z } from 'zod'
 
 export type AppDeps = {
   store: Store
@@ -28,6 +34,10 @@ export type AppDeps = {
   maxTop?: number
   /** Deepest nesting of `$expand`. */
   maxExpandDepth?: number
+  /** Licence and attribution of the open-data exports (see StaDeps). */
+  openData?: OpenDataLicence
+  /** Observations created through the API, for live feeds (see StaDeps). */
+  onObservationsCreated?: (created: readonly ObservationRecord[]) => void
   /** Whether open data (GET under /v1.1 and /api/layers) may be read without a key. */
   anonymousRead?: boolean
   /** Largest request body: bytes, or a size like '1mb'. */
@@ -48,6 +58,15 @@ export type AppDeps = {
   metrics?: () => Promise<{ contentType: string; body: string }>
   /** Health facts reported at /api/health. */
   health?: () => Record<string, unknown>
+  /** What the MQTT document (/api/asyncapi.json, /docs/mqtt) describes beyond the API's own schemas. */
+  docs?: {
+    /** Device kinds whose uplink payloads are documented (`deviceKinds` of @urbantwin/devices). */
+    deviceKinds?: Iterable<UplinkKind>
+    /** LoRaWAN envelopes (`TtsUplinkMessage`, `ChirpstackUplinkEvent` of @urbantwin/devices). */
+    lorawan?: { tts: z.ZodType; chirpstack: z.ZodType }
+    /** The broker's MQTT TCP port (default 1883). */
+    mqttPort?: number
+  }
 }
 
 export const API_DEFAULTS = {
@@ -83,6 +102,28 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok', ...deps.health?.() })
   })
+  // the documents and the reference pages are public and static, like the health check: before keys and limits
+  const openData = deps.openData ?? defaultOpenData()
+  app.use(
+    docsRouter({
+      openApi: () =>
+        openApiDocument({
+          anonymousRead,
+          maxTop,
+          maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
+          openData,
+          metrics: deps.metrics !== undefined,
+        }),
+      asyncApi: () =>
+        asyncApiDocument({
+          anonymousRead,
+          deviceKinds: [...(deps.docs?.deviceKinds ?? [])],
+          ...(deps.docs?.lorawan ? { lorawan: deps.docs.lorawan } : {}),
+          mqttPort: deps.docs?.mqttPort ?? 1883,
+          openData,
+        }),
+    }),
+  )
 
   // who is asking, how often, and may they: all before a body is read
   app.use(API_PATHS, authenticate({ verifier: deps.auth, log, now: deps.now }))
@@ -103,6 +144,8 @@ export function createApp(deps: AppDeps): Express {
       store: deps.store,
       maxTop,
       maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
+      ...(deps.openData ? { openData: deps.openData } : {}),
+      ...(deps.onObservationsCreated ? { onObservationsCreated: deps.onObservationsCreated } : {}),
     }),
   )
   app.use('/api/layers', layersRouter({ store: deps.store }))

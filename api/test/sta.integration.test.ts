@@ -93,8 +93,58 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       'Datastreams',
       'Sensors',
       'ObservedProperties',
+      'FeaturesOfInterest',
     ])
     for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
+  })
+
+  it('serves FeaturesOfInterest as the Locations where Observations were made (STA 8.2.8)', async () => {
+    const q = encodeURIComponent
+    const fois = await get(`/v1.1/FeaturesOfInterest?$count=true&$orderby=id`)
+    expect(fois.status).toBe(200)
+    const locations = await get(`/v1.1/Locations?$count=true&$orderby=id`)
+    expect(fois.body['@iot.count']).toBe(locations.body['@iot.count'])
+    const first = (fois.body.value as Record<string, unknown>[])[0]!
+    const loc = (locations.body.value as Record<string, unknown>[])[0]!
+    expect(first).toMatchObject({
+      '@iot.id': loc['@iot.id'],
+      name: loc.name,
+      encodingType: 'application/geo+json',
+      feature: loc.location,
+      'Observations@iot.navigationLink': `${base}/v1.1/FeaturesOfInterest(${String(loc['@iot.id'])})/Observations`,
+    })
+    // `feature` filters like a Location's `location`
+    const near = await get(
+      `/v1.1/FeaturesOfInterest?$filter=${q("geo.distance(feature, geography'POINT(11.57 48.14)') lt 0.001")}`,
+    )
+    expect(near.status, JSON.stringify(near.body)).toBe(200)
+    expect((near.body.value as unknown[]).length).toBeGreaterThan(0)
+
+    // an Observation's FeatureOfInterest is its Thing's Location, and back
+    const ds = device.datastreams.fillingLevel!
+    const obs = (await get(`/v1.1/Datastreams(${ds})/Observations?$expand=FeatureOfInterest`)).body
+      .value as Record<string, unknown>[]
+    const foi = obs[0]!.FeatureOfInterest as Record<string, unknown>
+    const thingLocation = (await get(`/v1.1/Things(${device.thingId})/Locations`)).body.value as Record<
+      string,
+      unknown
+    >[]
+    expect(foi['@iot.id']).toBe(thingLocation[0]!['@iot.id'])
+    const single = await get(`/v1.1/Observations(${String(obs[0]!['@iot.id'])})/FeatureOfInterest`)
+    expect(single.body).toEqual(foi)
+    const back = await get(`/v1.1/FeaturesOfInterest(${String(foi['@iot.id'])})/Observations?$count=true`)
+    expect(back.status, JSON.stringify(back.body)).toBe(200)
+    const all = await get(
+      `/v1.1/Things(${device.thingId})/Datastreams?$expand=${q('Observations($count=true)')}`,
+    )
+    const total = (all.body.value as Record<string, unknown>[]).reduce(
+      (n, d) => n + Number(d['Observations@iot.count']),
+      0,
+    )
+    expect(back.body['@iot.count']).toBe(total)
+    const ids = (back.body.value as Record<string, unknown>[]).map((o) => o['@iot.id'])
+    expect(ids).toContain(obs[0]!['@iot.id'])
+    expect((await get('/v1.1/FeaturesOfInterest(987654)/Observations')).status).toBe(404)
   })
 
   it('filters and orders through navigation to one entity: Thing/name, Datastream/Thing/properties/…', async () => {
@@ -586,11 +636,20 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       "$filter=name eq 'x'",
       '$filter=result gt 1',
       '$expand=',
+      'FeatureOfInterest',
+      'Observations',
     )
     const expand = fc.array(navPiece, { minLength: 1, maxLength: 10 }).map((p) => p.join(''))
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('Things', 'Locations', 'Datastreams', 'HistoricalLocations'),
+        fc.constantFrom(
+          'Things',
+          'Locations',
+          'Datastreams',
+          'HistoricalLocations',
+          'FeaturesOfInterest',
+          `Datastreams(${device.datastreams.fillingLevel!})/Observations`,
+        ),
         fc.option(text, { nil: undefined }),
         fc.option(text, { nil: undefined }),
         fc.option(expand, { nil: undefined }),

@@ -1,21 +1,23 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { Aedes, type Client } from 'aedes'
+import { Aedes, type Client, type PublishPacket } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
-import { parseDeviceTopic, type Inbound, type Logger } from '@urbantwin/model'
-import type { MqttAccount } from '@urbantwin/store'
-import { verifySecret } from './auth/credentials.ts'
+import { parseDeviceTopic, type Inbound } from '@urbantwin/model'
+import { createAuthenticate, type LoginDeps } from './auth/authenticate.ts'
 import { decidePublish, decideSubscribe, type Principal } from './auth/policy.ts'
+import { createSubscriptionTracker, type SubscriptionTracker } from './subscriptions.ts'
+import type { TopicExtension } from './topic-extension.ts'
 
-export type BrokerDeps = {
-  log: Logger
-  /** Looks up an MQTT login; only its hash is stored. */
-  account: (username: string) => Promise<MqttAccount | null>
+export type BrokerDeps = LoginDeps & {
   /**
    * The write-ahead log: every accepted device uplink is appended (and fsynced) before the broker
    * acknowledges it (PUBACK for QoS 1, PUBREC for QoS 2).
    */
   wal: { append(msg: Inbound): Promise<number> }
+  /** Topic families served by other services, e.g. the SensorThings MQTT extension (`v1.1/…`). */
+  extensions?: readonly TopicExtension[]
+  /** Whether clients without a login may subscribe to SensorThings topics (default true). */
+  anonymousRead?: boolean
   /** Clock, for `receivedAt`. */
   now?: () => Date
 }
@@ -29,91 +31,107 @@ export type Broker = {
   close: () => Promise<void>
 }
 
-// MQTT 3.1.1 CONNACK return codes (MQTT-3.2.2.3)
-const BAD_USERNAME_OR_PASSWORD = 4
-
-function authError(message: string): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode: BAD_USERNAME_OR_PASSWORD })
-}
-
-function principalOf(a: MqttAccount): Principal {
-  if (a.role === 'device' && a.deviceId) return { role: 'device', deviceId: a.deviceId }
-  if (a.role === 'admin') return { role: 'admin', username: a.username }
-  return { role: 'gateway', username: a.username }
-}
+const bytesOf = (payload: PublishPacket['payload']): Buffer =>
+  typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload
 
 export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const { log } = deps
   const now = deps.now ?? (() => new Date())
+  const access = { anonymousRead: deps.anonymousRead ?? true }
   const principals = new WeakMap<Client, Principal>()
   const who = (client: Client | null): Principal =>
     (client && principals.get(client)) || { role: 'anonymous' }
+  const extensions = (deps.extensions ?? []).map((extension) => ({
+    extension,
+    subscriptions: createSubscriptionTracker(),
+  }))
+  const extensionOf = (topic: string) => extensions.find((e) => topic.startsWith(e.extension.prefix))
+  /** Payloads the broker sends for extensions: the only messages forwarded on their topics. */
+  const outgoing = new WeakSet<object>()
+
+  const refuse = (client: Client | null, packet: PublishPacket, reason: string): Error => {
+    log.warn({ clientId: client?.id, topic: packet.topic, qos: packet.qos, reason }, 'mqtt publish refused')
+    return new Error(reason)
+  }
 
   const aedes = await Aedes.createBroker({
-    authenticate: (client, username, password, done) => {
-      if (username === undefined || username === '') {
-        principals.set(client, { role: 'anonymous' })
-        return done(null, true)
-      }
-      const secret = password?.toString('utf8') ?? ''
-      deps
-        .account(username)
-        .then(async (account) => {
-          if (!account || !(await verifySecret(secret, account.passwordHash))) {
-            log.warn({ clientId: client.id, username }, 'mqtt login refused')
-            return done(authError('bad username or password'), false)
-          }
-          principals.set(client, principalOf(account))
-          done(null, true)
-        })
-        .catch((err: unknown) => {
-          log.error({ err, clientId: client.id }, 'mqtt login lookup failed')
-          done(authError('login temporarily unavailable'), false)
-        })
-    },
+    authenticate: createAuthenticate(deps, principals),
     authorizePublish: (client, packet, done) => {
       const decision = decidePublish(who(client), packet.topic)
-      if (!decision.ok) {
-        log.warn(
-          { clientId: client?.id, topic: packet.topic, reason: decision.reason },
-          'mqtt publish refused',
-        )
-        return done(new Error(decision.reason))
+      if (!decision.ok) return done(refuse(client, packet, decision.reason))
+      if (!client) return done(null)
+      const ext = extensionOf(packet.topic)
+      if (ext) {
+        // input to the extension (e.g. an Observation to create), stored before the PUBACK; never retained
+        packet.retain = false
+        ext.extension
+          .publish({ topic: packet.topic, payload: bytesOf(packet.payload), clientId: client.id })
+          .then(
+            (d) => done(d.ok ? null : refuse(client, packet, d.reason)),
+            (err: unknown) => {
+              log.error({ err, clientId: client.id, topic: packet.topic }, 'topic extension failed')
+              done(refuse(client, packet, 'the message could not be stored'))
+            },
+          )
+        return
       }
-      if (!client || !parseDeviceTopic(packet.topic)) return done(null)
+      if (!parseDeviceTopic(packet.topic)) return done(null)
       // aedes calls this before it sends PUBACK/PUBREC (lib/handlers/publish.js): durable before the ack
       const appended = deps.wal.append({
         topic: packet.topic,
-        payload: new Uint8Array(packet.payload as Buffer),
+        payload: new Uint8Array(bytesOf(packet.payload)),
         receivedAt: now().toISOString(),
         clientId: client.id,
       })
-      const refuse = (err: Error) => {
-        log.warn(
-          { clientId: client.id, topic: packet.topic, qos: packet.qos, reason: err.message },
-          'mqtt publish refused',
-        )
-        return err
-      }
       if (packet.qos === 0) {
         // QoS 0 promises nothing to the device: do not hold it up for the fsync
-        appended.catch(refuse)
+        appended.catch((err: Error) => refuse(client, packet, err.message))
         return done(null)
       }
       appended.then(
         () => done(null),
-        (err: Error) => done(refuse(err)),
+        (err: Error) => done(refuse(client, packet, err.message)),
       )
     },
     authorizeSubscribe: (client, sub, done) => {
-      const decision = decideSubscribe(who(client), sub.topic)
+      let decision = decideSubscribe(who(client), sub.topic, access)
+      const ext = extensionOf(sub.topic)
+      if (decision.ok && ext) decision = ext.extension.subscribable(sub.topic)
       if (!decision.ok) {
         log.warn({ clientId: client.id, topic: sub.topic, reason: decision.reason }, 'mqtt subscribe refused')
         return done(null, null) // SUBACK 0x80 for this filter (MQTT-3.9.3)
       }
       done(null, sub)
     },
+    // a client's PUBLISH on an extension topic was input (see authorizePublish), not a message to pass on
+    authorizeForward: (_client, packet) =>
+      extensionOf(packet.topic) && !(typeof packet.payload === 'object' && outgoing.has(packet.payload))
+        ? null
+        : packet,
   })
+
+  const trackerOf = (topic: string): SubscriptionTracker | undefined => extensionOf(topic)?.subscriptions
+  aedes.on('subscribe', (subs, client) => {
+    // aedes reports a refused filter with its SUBACK code 0x80 as the qos (lib/handlers/subscribe.js)
+    for (const s of subs) if ((s.qos as number) !== 0x80) trackerOf(s.topic)?.add(client, s.topic)
+  })
+  aedes.on('unsubscribe', (topics, client) => {
+    for (const t of topics) trackerOf(t)?.remove(client, t)
+  })
+  aedes.on('clientDisconnect', (client) => {
+    for (const e of extensions) e.subscriptions.drop(client)
+  })
+  for (const { extension, subscriptions } of extensions)
+    extension.attach({
+      deliver: (topic, payload) => {
+        const bytes = Buffer.from(payload, 'utf8')
+        outgoing.add(bytes)
+        aedes.publish({ cmd: 'publish', topic, payload: bytes, qos: 0, retain: false, dup: false }, (err) => {
+          if (err) log.warn({ topic, err: err.message }, 'mqtt delivery failed')
+        })
+      },
+      subscribed: () => subscriptions.topics(),
+    })
 
   aedes.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),

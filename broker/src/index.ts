@@ -1,3 +1,11 @@
 export { createBroker, type Broker, type BrokerDeps } from './broker.ts'
 export { hashSecret, hashToken, verifySecret, generateSecret } from './auth/credentials.ts'
-export { decidePublish, decideSubscribe, type Principal, type Decision } from './auth/policy.ts'
+export {
+  decidePublish,
+  decideSubscribe,
+  type AccessOptions,
+  type Principal,
+  type Decision,
+} from './auth/policy.ts'
+export { API_KEY_USERNAME, type ApiKeyLogin } from './auth/authenticate.ts'
+export type { TopicExtension, ExtensionChannel, ExtensionMessage } from './topic-extension.ts'

@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import type { DatastreamSpec, ObservationResult, Outcome, Sensor } from '@urbantwin/model'
 
 /** What a codec may know about the sending device: its id and its Thing properties (e.g. calibration). */
@@ -21,6 +22,8 @@ export type DeviceKind = {
   description: string
   sensor: Sensor
   datastreams: readonly DatastreamSpec[]
+  /** The native JSON uplink's schema (what `decodeObject` validates); also documents the topic (AsyncAPI). */
+  payload: z.ZodType
   /**
    * A JSON value (the body of a native uplink, or a LoRaWAN network server's decoded payload) →
    * readings. Pure; never throws; refusals carry a reason.

@@ -52,3 +52,9 @@ export function parseDeviceTopic(topic: string): DeviceTopic | null {
  * the named containers are emptied on the next collection round.
  */
 export const COLLECTION_ORDERS_TOPIC = 'urbantwin/v1/collections/orders'
+
+/**
+ * Topics of the SensorThings MQTT extension (OGC 18-088 14.2) start with the API version:
+ * `v1.1/Datastreams(7)/Observations`. The topic grammar is the API's (`parseStaTopic` in @urbantwin/api).
+ */
+export const STA_TOPIC_PREFIX = 'v1.1/'

@@ -14,6 +14,14 @@ export const Env = z.object({
     .min(1)
     .default('127.0.0.1')
     .describe('Interface to listen on; 0.0.0.0 accepts devices from the network'),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'an http(s) URL like https://udp.example.org')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional()
+    .describe(
+      'Address clients reach the platform at (behind a reverse proxy, its public URL), for @iot.selfLink in SensorThings MQTT messages; default http://<BIND_HOST>:<HTTP_PORT>',
+    ),
   DATA_DIR: z
     .string()
     .min(1)
@@ -73,6 +81,15 @@ export const Env = z.object({
     .min(64 * 1024)
     .default(16 * 1024 ** 2)
     .describe('Size of one WAL segment file; segments behind the checkpoint are deleted'),
+  STORE_COMPACT_EVERY_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1440)
+    .default(60)
+    .describe(
+      'How often the embedded store moves Observations of past days (UTC) into its archive, sorted by Datastream; 0 = never',
+    ),
   WAL_GROUP_COMMIT_MS: z.coerce
     .number()
     .int()
@@ -191,7 +208,13 @@ export function envExample(): string {
   ]
   const defaults: Record<string, unknown> = Env.parse({})
   for (const [name, schema] of Object.entries(Env.shape)) {
-    lines.push(`# ${schema.description ?? ''}`, `${name}=${String(defaults[name])}`, '')
+    // a setting without a default stays commented out: `NAME=undefined` would be read as a value
+    const value = defaults[name]
+    lines.push(
+      `# ${schema.description ?? ''}`,
+      value === undefined ? `# ${name}=` : `${name}=${String(value)}`,
+      '',
+    )
   }
   return lines.join('\n')
 }

@@ -10,3 +10,4 @@ export {
 } from './api-keys.ts'
 export { prepareCredentials, type Credentials } from './credentials.ts'
 export { provisionDevice, type DeviceSpec } from './provisioning.ts'
+export { scheduleCompaction, startOfUtcDay } from './compaction.ts'

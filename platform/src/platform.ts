@@ -3,9 +3,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import express from 'express'
-import { createApp } from '@urbantwin/api'
+import { createApp, createStaMqtt } from '@urbantwin/api'
 import { createBroker, hashToken } from '@urbantwin/broker'
-import { deviceKind } from '@urbantwin/devices'
+import { ChirpstackUplinkEvent, TtsUplinkMessage, deviceKind, deviceKinds } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { createIngest, createWalConsumer, type ConsumerStats, type IngestStats } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent } from '@urbantwin/model'
@@ -15,7 +15,9 @@ import type { Config } from './config.ts'
 import { prepareCredentials, type Credentials } from './credentials.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
 import { viewerDir } from './viewer.ts'
+import { scheduleCompaction } from './compaction.ts'
 import { createMetrics } from './metrics.ts'
+import { mqttApiKeyLogin, publicUrl } from './sta-mqtt.ts'
 
 /** `GET /api/health`: what ingest, the WAL and its consumer are doing. */
 export type PlatformHealth = {
@@ -95,12 +97,20 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       log.warn({}, 'WAL_FSYNC=false: acknowledged readings can be lost in a crash (benchmarks only)')
     stops.push(() => wal.close())
     const observations = new EventEmitter()
+    // SensorThings MQTT extension (OGC 18-088 14.2): new Observations on the broker's v1.1/… topics
+    let boundHttpPort = config.HTTP_PORT
+    const sta = createStaMqtt({
+      store,
+      base: () => `${publicUrl(config, boundHttpPort)}/v1.1`,
+      log: log.child({ component: 'sta-mqtt' }),
+    })
     const ingest = createIngest({
       store,
       kindOf: deviceKind,
       log: log.child({ component: 'ingest' }),
       onStored: (events: ObservationEvent[]) => {
         for (const e of events) observations.emit('observation', e)
+        sta.observations(events)
       },
     })
     const consumer = createWalConsumer({
@@ -112,6 +122,14 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       commitLagMs: config.WAL_COMMIT_LAG_MS ?? (timeSeries.backend === 'duckdb' ? 0 : 60_000),
     })
     consumer.start()
+    if (config.STORE_COMPACT_EVERY_MINUTES > 0) {
+      const stopCompaction = scheduleCompaction({
+        store,
+        everyMs: config.STORE_COMPACT_EVERY_MINUTES * 60_000,
+        log: log.child({ component: 'store' }),
+      })
+      stops.push(stopCompaction)
+    }
     stops.push(async () => {
       // the broker is closed by now: store what the WAL still holds (bounded), the rest is replayed next start
       await Promise.race([consumer.caughtUp(), new Promise((r) => setTimeout(r, 5000).unref())])
@@ -129,6 +147,9 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       log: log.child({ component: 'broker' }),
       account: (u) => store.mqttAccount(u),
       wal,
+      extensions: [sta],
+      anonymousRead: config.API_ANONYMOUS_READ,
+      apiKey: mqttApiKeyLogin(apiKeys),
     })
     mqttClients = () => broker.aedes.connectedClients
     stops.push(() => broker.close())
@@ -141,6 +162,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       log: log.child({ component: 'api' }),
       auth: apiKeys,
       anonymousRead: config.API_ANONYMOUS_READ,
+      onObservationsCreated: sta.created,
       maxTop: config.API_MAX_TOP,
       maxExpandDepth: config.API_MAX_EXPAND_DEPTH,
       maxBody: config.API_MAX_BODY,
@@ -152,6 +174,11 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       },
       corsOrigins: config.API_CORS_ORIGINS,
       trustProxy: config.API_TRUST_PROXY,
+      docs: {
+        deviceKinds: deviceKinds.values(),
+        lorawan: { tts: TtsUplinkMessage, chirpstack: ChirpstackUplinkEvent },
+        mqttPort,
+      },
       devices: {
         register: async (r) => {
           const kind = deviceKind(r.kind)
@@ -202,6 +229,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     await flows.start()
     stops.push(() => flows.stop())
     const httpPort = await listen(server, config.HTTP_PORT, config.BIND_HOST)
+    boundHttpPort = httpPort
 
     const scenarios = munichScenarios({
       seed: config.SIM_SEED,

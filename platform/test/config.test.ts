@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { parseEnv } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { envExample, loadConfig } from '../src/config.ts'
 
@@ -47,6 +48,11 @@ describe('platform config', () => {
     expect(() => loadConfig({ API_MAX_BODY: 'huge' })).toThrow(/API_MAX_BODY/)
     expect(() => loadConfig({ API_ANONYMOUS_READ: 'yes' })).toThrow(/API_ANONYMOUS_READ/)
     expect(() => loadConfig({ API_TRUST_PROXY: 'any proxy at all' })).toThrow(/API_TRUST_PROXY/)
+  })
+
+  it('starts from .env.example copied to .env as it is', () => {
+    const env = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'))
+    expect(loadConfig(env)).toEqual(loadConfig({}))
   })
 
   it('keeps .env.example in step with the schema', () => {

@@ -12,6 +12,14 @@ export type {
   MqttAccount,
   LatestOfKind,
   LatestObservation,
+  CreatedObservation,
+} from './ports.ts'
+export {
+  ConflictError,
+  UnsupportedOperationError,
+  REGISTRY_SETS,
+  type RegistrySet,
+  type EntityPatch,
 } from './ports.ts'
 export { openDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.ts'
 export * from './wal/index.ts'

@@ -66,6 +66,35 @@ export type LatestOfKind = {
 
 export type LatestObservation = { observation: ObservationRecord; more: boolean }
 
+export type CreatedObservation = { observation: ObservationRecord; created: boolean }
+
+/** The change would break a uniqueness rule of the registry (e.g. two Sensors alike). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError'
+}
+
+/** The store cannot do this at all (e.g. delete one point of a time-series engine). */
+export class UnsupportedOperationError extends Error {
+  override readonly name = 'UnsupportedOperationError'
+}
+
+/** Registry entity sets that can be changed and deleted one by one. */
+export const REGISTRY_SETS = [
+  'Things',
+  'Locations',
+  'HistoricalLocations',
+  'Datastreams',
+  'Sensors',
+  'ObservedProperties',
+] as const
+export type RegistrySet = (typeof REGISTRY_SETS)[number]
+
+/**
+ * New values for an entity's own properties (STA names: `name`, `unitOfMeasurement`, `location`, …),
+ * already validated by the caller; what is not named stays.
+ */
+export type EntityPatch = Record<string, unknown>
+
 /** Whose Datastreams: one of a Thing, a Sensor or an ObservedProperty. */
 export type DatastreamOwner = { thingId: Id } | { sensorId: Id } | { observedPropertyId: Id }
 
@@ -105,6 +134,20 @@ export type Registry = {
   sensor(id: Id): Promise<SensorRecord | null>
   observedProperties(page: PageRequest): Promise<Page<ObservedPropertyRecord>>
   observedProperty(id: Id): Promise<ObservedPropertyRecord | null>
+  /** Changes an entity's own properties; false when there is none with that id. */
+  patch(set: RegistrySet, id: Id, values: EntityPatch): Promise<boolean>
+  /**
+   * Deletes an entity and what cannot exist without it (STA 10.4): a Thing takes its Datastreams,
+   * Locations and HistoricalLocations; a Datastream its Observations; a Sensor or ObservedProperty
+   * the Datastreams that use it; a Location the HistoricalLocations that name it. \`datastreamsGoing\`
+   * is told which Datastreams go before anything is deleted, and may refuse by throwing.
+   * False when there is no such entity.
+   */
+  remove(
+    set: RegistrySet,
+    id: Id,
+    opts?: { datastreamsGoing?: (ids: readonly Id[]) => Promise<void> },
+  ): Promise<boolean>
   putMqttAccount(a: MqttAccount): Promise<void>
   mqttAccount(username: string): Promise<MqttAccount | null>
 }
@@ -113,6 +156,17 @@ export type Registry = {
 export type ObservationStore = {
   /** Stores observations; one already stored for the same Datastream and phenomenonTime is skipped. */
   appendObservations(obs: readonly NewObservation[]): Promise<{ inserted: number }>
+  /**
+   * Stores each Observation unless its Datastream already has one at that phenomenonTime, and returns
+   * what is stored under each key, in input order: \`created\` is false where one existed (and is
+   * returned instead). A time-series engine does not tell: its points count as created.
+   */
+  createObservations(obs: readonly NewObservation[]): Promise<CreatedObservation[]>
+  /**
+   * Deletes one Observation; false when there is none with that id. Observations a time-series
+   * engine keeps cannot be deleted one by one: that is an UnsupportedOperationError.
+   */
+  deleteObservation(id: Id): Promise<boolean>
   /** Newest first (STA default order for this platform). */
   observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
   observation(id: Id): Promise<ObservationRecord | null>

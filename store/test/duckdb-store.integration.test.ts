@@ -26,6 +26,34 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
   })
 
+  it('lists Datastreams and current Locations of many Things at once, current after every provisioning', async () => {
+    const { store } = await open()
+    const a = await store.provisionDevice(provision('m-1'))
+    const ids = (await store.datastreamsOfThings([a.thingId])).map((d) => d.id)
+    expect(ids).toEqual(Object.values(a.datastreams).sort((x, y) => x - y))
+    const b = await store.provisionDevice(provision('m-2', 11.6, 48.2))
+    const both = await store.datastreamsOfThings([b.thingId, a.thingId, 424242])
+    expect(both.map((d) => d.thingId).sort()).toEqual(
+      [...Array(2).fill(a.thingId), ...Array(2).fill(b.thingId)].sort(),
+    )
+    // a move shows at once: the current Location only
+    await store.provisionDevice(provision('m-2', 11.7, 48.3))
+    const located = await store.locationsOfThings([a.thingId, b.thingId])
+    expect(located.map((l) => [l.thingId, l.location.coordinates])).toEqual([
+      [a.thingId, [11.5755, 48.1374]],
+      [b.thingId, [11.7, 48.3]],
+    ])
+    // a kind that gained a stream
+    const kind = sampleProvision('m-1')
+    const extra = { ...kind.datastreams[0]!, key: 'extra', name: 'Extra' }
+    await store.ensureDatastreams('m-1', kind.sensor, [...kind.datastreams, extra])
+    expect((await store.datastreamsOfThings([a.thingId])).map((d) => d.key).sort()).toEqual([
+      'extra',
+      'fillingLevel',
+      'temperature',
+    ])
+  })
+
   it('provisions a device idempotently: Thing, Location, Sensor, ObservedProperties, Datastreams', async () => {
     const { store } = await open()
     const a = await store.provisionDevice(provision('c-1'))

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from '@urbantwin/model'
-import { UnsupportedQueryError } from '@urbantwin/store'
+import { ConflictError, UnsupportedOperationError, UnsupportedQueryError } from '@urbantwin/store'
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL'
   | 'SERVICE_UNAVAILABLE'
+  | 'NOT_IMPLEMENTED'
 
 /** The only way the API shapes an error body: `{ "code": "BAD_REQUEST", "message": "..." }`. */
 export class HttpError extends Error {
@@ -44,6 +45,9 @@ export const notFound: RequestHandler = (req) => {
 function fromExpress(err: unknown): HttpError | null {
   // a query refused: bad syntax, an unknown property or option, a type mismatch, a function it lacks
   if (err instanceof UnsupportedQueryError) return new HttpError(400, 'BAD_REQUEST', err.message)
+  // something the store cannot do at all (one point of a time-series engine)
+  if (err instanceof UnsupportedOperationError) return new HttpError(501, 'NOT_IMPLEMENTED', err.message)
+  if (err instanceof ConflictError) return new HttpError(409, 'CONFLICT', err.message)
   if (typeof err !== 'object' || err === null || !('status' in err)) return null
   const status = Number((err as { status: unknown }).status)
   const type = String((err as { type?: unknown }).type ?? '')

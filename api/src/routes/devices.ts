@@ -1,6 +1,6 @@
 import { Router } from 'express'
 import { z } from 'zod'
-import { DeviceId } from '@urbantwin/model'
+import { DeviceId, Id } from '@urbantwin/model'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 
@@ -20,12 +20,20 @@ export const DeviceRegistration = z.object({
 })
 export type DeviceRegistration = z.infer<typeof DeviceRegistration>
 
-export type RegisteredDevice = {
-  deviceId: string
-  thingId: number
-  datastreams: Record<string, number>
-  mqtt: { username: string; password: string; topic: string }
-}
+/** The answer to a registration: where the device's data appears and how it logs in to MQTT. */
+export const RegisteredDevice = z.object({
+  deviceId: DeviceId,
+  thingId: Id.describe('Its Thing in /v1.1'),
+  datastreams: z
+    .record(z.string(), Id)
+    .describe("Datastream ids by the kind's stream key, e.g. fillingLevel"),
+  mqtt: z.object({
+    username: z.string().describe('The device id'),
+    password: z.string().describe('A fresh token, shown only this once (stored hashed)'),
+    topic: z.string().describe('Where the device publishes its uplinks'),
+  }),
+})
+export type RegisteredDevice = z.infer<typeof RegisteredDevice>
 
 export type DevicesDeps = {
   /** Creates or updates the device and issues a fresh MQTT token; null when the kind is unknown. */

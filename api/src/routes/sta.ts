@@ -1,12 +1,15 @@
-import { Router, type Request } from 'express'
+import { Router, type Request, type Response } from 'express'
 import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 import { EntityId } from '../sta/query.ts'
-import { pageOf, type Store } from '@urbantwin/store'
+import { pageOf, type RegistrySet, type Store } from '@urbantwin/store'
 import { QueryError, pageRequest, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
 import { aggregateJson } from '../sta/aggregate.ts'
+import { createRows, observationFrom } from '../sta/write/observations.ts'
+import { patchFrom } from '../sta/write/entities.ts'
 import { createExpander } from '../sta/expand.ts'
+import { asLocationQuery, createFeatures } from '../sta/features.ts'
 import { catalogueRouter } from './catalogue.ts'
 import { exportCollection } from '../sta/export/collection.ts'
 import { defaultOpenData, type OpenDataLicence } from '../sta/export/licence.ts'
@@ -14,6 +17,7 @@ import {
   collectionJson,
   dataArrayJson,
   datastreamJson,
+  featureOfInterestJson,
   historicalLocationJson,
   locationJson,
   observationJson,
@@ -30,12 +34,22 @@ export type StaDeps = {
   maxExpandDepth?: number
   /** Licence and attribution of the exports; dl-de/by-2-0, "UrbanTwin – Urban Data Platform" when absent. */
   openData?: OpenDataLicence
+  /** Observations created through the API (POST, CreateObservations), for live feeds (MQTT). */
+  onObservationsCreated?: (created: readonly ObservationRecord[]) => void
 }
 
 /** Root of the service (STA 9.2.1): entity sets and server settings. */
 function serviceRoot(base: string) {
   // Only the collections served so far; the remaining entity sets of STA 9.2.1 follow with the full API.
-  const sets = ['Things', 'Locations', 'HistoricalLocations', 'Datastreams', 'Sensors', 'ObservedProperties']
+  const sets = [
+    'Things',
+    'Locations',
+    'HistoricalLocations',
+    'Datastreams',
+    'Sensors',
+    'ObservedProperties',
+    'FeaturesOfInterest',
+  ]
   return {
     value: sets.map((name) => ({ name, url: `${base}/${name}` })),
     serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
@@ -235,6 +249,84 @@ export function staRouter(deps: StaDeps): Router {
     (d) => store.observedProperty(d.observedPropertyId),
     observedPropertyJson,
   )
+  // STA 10.2 and 14.4: creating Observations (the security middleware has checked the key's permission)
+  const existingDatastream = async (id: Id, status: 400 | 404) => {
+    if (!(await store.datastream(id)))
+      throw new HttpError(
+        status,
+        status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST',
+        `Datastream ${id} does not exist`,
+      )
+  }
+  const createOne = async (req: Request, res: Response, pathDatastream: Id | null) => {
+    const o = observationFrom(req.body, pathDatastream, new Date())
+    await existingDatastream(o.datastreamId, pathDatastream === null ? 400 : 404)
+    const [r] = await store.createObservations([o])
+    const json = observationJson(links(req), r!.observation)
+    if (!r!.created)
+      throw new HttpError(
+        409,
+        'CONFLICT',
+        `Datastream ${o.datastreamId} already has an Observation at ${o.phenomenonTime}`,
+        { '@iot.selfLink': json['@iot.selfLink'] },
+      )
+    deps.onObservationsCreated?.([r!.observation])
+    res.status(201).location(String(json['@iot.selfLink'])).json(json)
+  }
+  router.post('/Datastreams\\(:id\\)/Observations', (req, res) => createOne(req, res, idOf(req)))
+  router.post('/Observations', (req, res) => createOne(req, res, null))
+  router.post('/CreateObservations', async (req, res) => {
+    const rows = createRows(req.body, new Date())
+    const known = new Set<Id>()
+    for (const id of new Set(rows.map((r) => r.datastreamId))) if (await store.datastream(id)) known.add(id)
+    const valid = rows.flatMap((r) => (r.observation && known.has(r.datastreamId) ? [r.observation] : []))
+    const stored = await store.createObservations(valid)
+    deps.onObservationsCreated?.(stored.filter((s) => s.created).map((s) => s.observation))
+    const l = links(req)
+    let next = 0
+    // one entry per row, in order: the Observation's address (also when it existed), or "error"
+    res
+      .status(201)
+      .json(
+        rows.map((r) =>
+          r.observation && known.has(r.datastreamId)
+            ? observationJson(l, stored[next++]!.observation)['@iot.selfLink']
+            : 'error',
+        ),
+      )
+  })
+  // STA 10.3 and 10.4: change and delete registry entities (deletion cascades, see Registry.remove)
+  const writable: [
+    RegistrySet,
+    (l: Links, item: never) => Record<string, unknown>,
+    (id: Id) => Promise<unknown>,
+  ][] = [
+    ['Things', thingJson, (id) => store.thing(id)],
+    ['Locations', locationJson, (id) => store.location(id)],
+    ['HistoricalLocations', historicalLocationJson, (id) => store.historicalLocation(id)],
+    ['Datastreams', datastreamJson, (id) => store.datastream(id)],
+    ['Sensors', sensorJson, (id) => store.sensor(id)],
+    ['ObservedProperties', observedPropertyJson, (id) => store.observedProperty(id)],
+  ]
+  for (const [set, toJson, load] of writable) {
+    router.patch(`/${set}\\(:id\\)`, async (req, res) => {
+      const values = patchFrom(set, req.body)
+      if (!(await store.patch(set, idOf(req), values)))
+        throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      res.json(toJson(links(req), (await load(idOf(req))) as never))
+    })
+    router.delete(`/${set}\\(:id\\)`, async (req, res) => {
+      if (!(await store.remove(set, idOf(req))))
+        throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      res.status(200).end()
+    })
+  }
+  router.delete('/Observations\\(:id\\)', async (req, res) => {
+    if (!(await store.deleteObservation(idOf(req))))
+      throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+    res.status(200).end()
+  })
+
   // extension: server-side aggregation (sta/aggregate.ts); without $aggregate the collection below answers
   router.get('/Datastreams\\(:id\\)/Observations', async (req, res, next) => {
     const q = queryOf(req, true)
@@ -254,6 +346,21 @@ export function staRouter(deps: StaDeps): Router {
     (id) => store.observation(id),
     (o) => store.datastream(o.datastreamId),
     datastreamJson,
+  )
+  // FeaturesOfInterest are the Locations where Observations were made (sta/features.ts)
+  const features = createFeatures(store)
+  collection('/FeaturesOfInterest', (_req, p) => store.locations(asLocationQuery(p)), featureOfInterestJson)
+  single('/FeaturesOfInterest\\(:id\\)', (id) => store.location(id), featureOfInterestJson)
+  collection(
+    '/FeaturesOfInterest\\(:id\\)/Observations',
+    (req, p) => features.observationsOf(idOf(req), p),
+    observationJson,
+  )
+  related(
+    '/Observations\\(:id\\)/FeatureOfInterest',
+    (id) => store.observation(id),
+    async (o) => (await features.ofObservations([o]))[0] ?? null,
+    featureOfInterestJson,
   )
   collection('/Sensors', (_req, p) => store.sensors(p), sensorJson)
   single('/Sensors\\(:id\\)', (id) => store.sensor(id), sensorJson)

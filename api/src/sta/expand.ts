@@ -1,8 +1,10 @@
 import type { EntityQuery, ExpandItem, Page, PageRequest } from '@urbantwin/model'
 import { UnsupportedQueryError, isLatestOnly, latestPage, pageOf, type Store } from '@urbantwin/store'
 import { pageRequest, type QueryLimits } from './odata/parse.ts'
+import { createFeatures } from './features.ts'
 import {
   datastreamJson,
+  featureOfInterestJson,
   historicalLocationJson,
   locationJson,
   observationJson,
@@ -21,7 +23,12 @@ type ToJson = (l: Links, item: never) => Json
  * a page of Things, not one per Thing); it may decline a page request it cannot batch (null).
  */
 type Nav =
-  | { kind: 'one'; to: ToJson; load: (parent: never) => Promise<unknown> }
+  | {
+      kind: 'one'
+      to: ToJson
+      load: (parent: never) => Promise<unknown>
+      loadAll?: (parents: never[]) => Promise<unknown[]>
+    }
   | {
       kind: 'many'
       to: ToJson
@@ -41,8 +48,12 @@ const present = <T>(x: T | null): T[] => (x ? [x] : [])
  * could not carry faithfully).
  */
 export function createExpander(store: Store, limits: QueryLimits) {
-  const one = <P, T>(to: (l: Links, t: T) => Json, load: (p: P) => Promise<T | null>): Nav =>
-    ({ kind: 'one', to, load }) as unknown as Nav
+  const one = <P, T>(
+    to: (l: Links, t: T) => Json,
+    load: (p: P) => Promise<T | null>,
+    loadAll?: (parents: P[]) => Promise<(T | null)[]>,
+  ): Nav => ({ kind: 'one', to, load, ...(loadAll ? { loadAll } : {}) }) as unknown as Nav
+  const features = createFeatures(store)
   const many = <P, T>(
     to: (l: Links, t: T) => Json,
     load: (p: P, page: PageRequest) => Promise<Page<T>>,
@@ -139,7 +150,23 @@ export function createExpander(store: Store, limits: QueryLimits) {
     ],
     [
       observationJson as ToJson,
-      { Datastream: one(datastreamJson, (o: Observation) => store.datastream(o.datastreamId)) },
+      {
+        Datastream: one(datastreamJson, (o: Observation) => store.datastream(o.datastreamId)),
+        FeatureOfInterest: one(
+          featureOfInterestJson,
+          async (o: Observation) => (await features.ofObservations([o]))[0] ?? null,
+          (obs: Observation[]) => features.ofObservations(obs),
+        ),
+      },
+    ],
+    [
+      featureOfInterestJson as ToJson,
+      {
+        Observations: many(
+          observationJson,
+          async (x: Location, p) => (await features.observationsOf(x.id, p)) ?? { items: [], count: 0 },
+        ),
+      },
     ],
   ])
 
@@ -171,7 +198,9 @@ export function createExpander(store: Store, limits: QueryLimits) {
     for (const [name, nested] of levels(q.expand)) {
       const nav = navs[name]! // check() has refused unknown names before anything was loaded
       if (nav.kind === 'one') {
-        const related = await Promise.all(items.map((item) => nav.load(item as never)))
+        const related = nav.loadAll
+          ? await nav.loadAll(items as never[])
+          : await Promise.all(items.map((item) => nav.load(item as never)))
         const found = related.filter((r) => r !== null && r !== undefined)
         const rendered = await renderAll(l, nav.to, found, nested)
         let next = 0

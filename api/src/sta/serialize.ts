@@ -35,6 +35,13 @@ export function locationJson(l: Links, x: LocationRecord): Json {
   return entity(l, 'Locations', id, body, [])
 }
 
+/** A FeatureOfInterest is a Location seen from its Observations (see sta/features.ts). */
+export function featureOfInterestJson(l: Links, x: LocationRecord): Json {
+  const { id, name, description, encodingType, location, properties } = x
+  const body = { name, description, encodingType, feature: location, ...(properties ? { properties } : {}) }
+  return entity(l, 'FeaturesOfInterest', id, body, ['Observations'])
+}
+
 export function historicalLocationJson(l: Links, h: HistoricalLocationRecord): Json {
   return entity(l, 'HistoricalLocations', h.id, { time: h.time }, ['Thing', 'Locations'])
 }
@@ -137,6 +144,14 @@ const SELECTABLE = new Map<
       set: 'ObservedProperties',
       properties: ['name', 'definition', 'description', 'properties'],
       navigation: ['Datastreams'],
+    },
+  ],
+  [
+    featureOfInterestJson,
+    {
+      set: 'FeaturesOfInterest',
+      properties: ['name', 'description', 'encodingType', 'feature', 'properties'],
+      navigation: ['Observations'],
     },
   ],
   [

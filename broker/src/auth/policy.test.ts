@@ -6,6 +6,10 @@ const device: Principal = { role: 'device', deviceId: 'c-1' }
 const gateway: Principal = { role: 'gateway', username: 'simulator' }
 const admin: Principal = { role: 'admin', username: 'ops' }
 const anonymous: Principal = { role: 'anonymous' }
+const writerKey: Principal = { role: 'apikey', keyId: 'k-writer', read: true, writeObservations: true }
+const readerKey: Principal = { role: 'apikey', keyId: 'k-reader', read: true, writeObservations: false }
+const deviceKey: Principal = { role: 'apikey', keyId: 'k-device', read: false, writeObservations: true }
+const sta = 'v1.1/Datastreams(1)/Observations'
 
 describe('publish policy', () => {
   it('lets a device publish only its own uplink', () => {
@@ -29,6 +33,42 @@ describe('publish policy', () => {
   it('never lets anyone publish to $SYS, and never anonymous writes', () => {
     for (const who of [device, gateway, admin, anonymous]) expect(decidePublish(who, '$SYS/x').ok).toBe(false)
     fc.assert(fc.property(fc.string(), (t) => !decidePublish(anonymous, t).ok))
+  })
+})
+
+describe('SensorThings topics (v1.1/…): who may create Observations', () => {
+  it('lets admins, gateways and API keys with a write permission publish, nobody else', () => {
+    for (const who of [admin, gateway, writerKey, deviceKey])
+      expect(decidePublish(who, sta)).toEqual({ ok: true })
+    expect(decidePublish(readerKey, sta)).toEqual({
+      ok: false,
+      reason: 'API key k-reader may not create Observations',
+    })
+    expect(decidePublish(device, 'v1.1/Observations')).toEqual({
+      ok: false,
+      reason: 'device c-1 may not publish on SensorThings topics',
+    })
+    expect(decidePublish(anonymous, sta).ok).toBe(false)
+  })
+  it('keeps API key logins to SensorThings topics', () => {
+    expect(decidePublish(writerKey, 'urbantwin/v1/devices/c-1/up').ok).toBe(false)
+    expect(decideSubscribe(writerKey, 'urbantwin/v1/devices/c-1/down').ok).toBe(false)
+    expect(decideSubscribe(writerKey, '$SYS/#').ok).toBe(false)
+  })
+  it('closes SensorThings topics to anonymous readers when anonymous read is off', () => {
+    const closed = { anonymousRead: false }
+    expect(decideSubscribe(anonymous, sta, closed)).toEqual({
+      ok: false,
+      reason: 'anonymous read is off: log in to subscribe to SensorThings topics',
+    })
+    expect(decideSubscribe(deviceKey, sta, closed)).toEqual({
+      ok: false,
+      reason: 'API key k-device may not read',
+    })
+    for (const who of [readerKey, writerKey, device, gateway, admin])
+      expect(decideSubscribe(who, sta, closed).ok).toBe(true)
+    for (const who of [anonymous, deviceKey])
+      expect(decideSubscribe(who, sta, { anonymousRead: true }).ok).toBe(true)
   })
 })
 

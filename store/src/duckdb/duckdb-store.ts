@@ -1,10 +1,17 @@
 import { DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api'
 import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
-import type { DeviceProvision, DeviceRecord, LatestOfKind, Store } from '../ports.ts'
+import {
+  ConflictError,
+  type DeviceProvision,
+  type DeviceRecord,
+  type LatestOfKind,
+  type RegistrySet,
+  type Store,
+} from '../ports.ts'
 import { ALL_OBSERVATIONS_VIEW, DROP_OBSERVATIONS_UNIQUE, MIGRATIONS, SCHEMA } from './schema.ts'
 import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
-import { SerialConnection, json, parseJson, type Sql } from './sql.ts'
+import { ReadPool, SerialConnection, json, parseJson, type Sql } from './sql.ts'
 import {
   NoSqlTranslationError,
   filterToSql,
@@ -46,6 +53,68 @@ export type DuckDbStoreOptions = {
  */
 const COMPACT_STEP = 500
 
+/** How an entity's STA properties map to columns, for PATCH; `point` is a GeoJSON Point in lon/lat. */
+type Column = { column: string; json?: boolean; cast?: string } | 'point'
+const text = (column: string): Column => ({ column })
+const PATCHABLE: Record<RegistrySet, { table: string; columns: Record<string, Column> }> = {
+  Things: {
+    table: 'things',
+    columns: {
+      name: text('name'),
+      description: text('description'),
+      properties: { column: 'properties', json: true },
+    },
+  },
+  Locations: {
+    table: 'locations',
+    columns: {
+      name: text('name'),
+      description: text('description'),
+      encodingType: text('encoding_type'),
+      location: 'point',
+      properties: { column: 'properties', json: true },
+    },
+  },
+  HistoricalLocations: {
+    table: 'historical_locations',
+    columns: { time: { column: 'time', cast: '::TIMESTAMPTZ' } },
+  },
+  Datastreams: {
+    table: 'datastreams',
+    columns: {
+      name: text('name'),
+      description: text('description'),
+      unitOfMeasurement: { column: 'unit', json: true },
+      observationType: text('observation_type'),
+      properties: { column: 'properties', json: true },
+    },
+  },
+  Sensors: {
+    table: 'sensors',
+    columns: {
+      name: text('name'),
+      description: text('description'),
+      encodingType: text('encoding_type'),
+      metadata: text('metadata'),
+    },
+  },
+  ObservedProperties: {
+    table: 'observed_properties',
+    columns: { name: text('name'), definition: text('definition'), description: text('description') },
+  },
+}
+
+/** Which Datastreams an entity's deletion takes with it (see Registry.remove). */
+const DATASTREAMS_OF: Partial<Record<RegistrySet, string>> = {
+  Things: 'SELECT id FROM datastreams WHERE thing_id = ?',
+  Datastreams: 'SELECT id FROM datastreams WHERE id = ?',
+  Sensors: 'SELECT id FROM datastreams WHERE sensor_id = ?',
+  ObservedProperties: 'SELECT id FROM datastreams WHERE observed_property_id = ?',
+}
+
+/** Connections that serve reads (see ReadPool); the store's one writing connection is apart. */
+const READ_CONNECTIONS = 4
+
 /** Rows a filter without an SQL form may be evaluated on, one by one. */
 const IN_MEMORY_FILTER_MAX = 100_000
 
@@ -61,7 +130,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
 }
 
 /** The store and its connection, for the time-series adapter over the same observations table. */
-export type OpenDuckDb = { store: Store; conn: SerialConnection }
+export type OpenDuckDb = { store: Store; conn: SerialConnection; reads: ReadPool }
 
 export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> {
   const instance = await DuckDBInstance.create(opts.path, {
@@ -91,7 +160,12 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     await sql.run(STAGING_TABLE)
   })
   let closed = false
-  const series = createDuckDbTimeSeries(conn)
+  const reads = new ReadPool(
+    await Promise.all(
+      Array.from({ length: READ_CONNECTIONS }, async () => new SerialConnection(await instance.connect())),
+    ),
+  )
+  const series = createDuckDbTimeSeries(conn, reads)
   /**
    * The newest Observation of each of `ids` in `table` (with `sinceMs`: only from then on), and how
    * many the Datastream has there. One aggregate pass; a struct is never NULL, so arg_max also keeps
@@ -123,7 +197,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
    * read only for the rest (and to learn whether one recent Observation has older ones).
    */
   const latest = new LatestIndex((ids, sinceMs) =>
-    conn.exclusive(async (sql) => {
+    reads.exclusive(async (sql) => {
       if (sinceMs !== undefined) return newestIn(sql, 'all_observations', ids, sinceMs)
       const recent = await newestIn(sql, 'observations', ids)
       const rest = ids.filter((id) => (recent.get(id)?.seen ?? 0) < 2)
@@ -220,22 +294,51 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
   /** A single registry entity by its `@iot.id`. */
   function byId<T>(table: string, map: (r: Record<string, unknown>) => T) {
     return (id: Id) =>
-      conn.exclusive(async (sql) => {
+      reads.exclusive(async (sql) => {
         const r = await sql.one(`SELECT * FROM ${table} WHERE id = ?`, [id])
         return r ? map(r) : null
       })
   }
 
+  /**
+   * Registry tables by Thing, read whole and kept until the registry changes: \`$expand\` over a page
+   * of Things reads a few thousand Datastreams per request otherwise (a fleet's Masterportal query),
+   * and they change only when devices are provisioned. Every registry write bumps the version.
+   */
+  let registryVersion = 0
+  /** Once a registry write settled (committed or not), cached reads start over. */
+  const afterRegistryChange = <T>(write: Promise<T>): Promise<T> =>
+    write.finally(() => {
+      registryVersion++
+    })
+  const byThing = new Map<string, { version: number; rows: Promise<Map<Id, unknown[]>> }>()
+
   /** The rows of `table` that belong to any of `thingIds`, in id order. */
-  function ofThings<T>(table: string, thingIds: readonly Id[], map: (r: Record<string, unknown>) => T) {
-    if (thingIds.length === 0) return Promise.resolve([])
-    return conn.exclusive(async (sql) =>
-      (
-        await sql.rows(`SELECT * FROM ${table} WHERE thing_id IN (SELECT unnest(?::INTEGER[])) ORDER BY id`, [
-          listValue([...thingIds]),
-        ])
-      ).map(map),
-    )
+  async function ofThings<T extends { id: Id; thingId: Id }>(
+    table: string,
+    thingIds: readonly Id[],
+    map: (r: Record<string, unknown>) => T,
+  ): Promise<T[]> {
+    if (thingIds.length === 0) return []
+    let cached = byThing.get(table)
+    if (cached?.version !== registryVersion) {
+      const version = registryVersion
+      const rows = reads.exclusive(async (sql) => {
+        const grouped = new Map<Id, T[]>()
+        for (const r of await sql.rows(`SELECT * FROM ${table} ORDER BY id`)) {
+          const x = map(r)
+          const list = grouped.get(x.thingId)
+          if (list) list.push(x)
+          else grouped.set(x.thingId, [x])
+        }
+        return grouped as Map<Id, unknown[]>
+      })
+      cached = { version, rows }
+      byThing.set(table, cached)
+      rows.catch(() => byThing.delete(table))
+    }
+    const grouped = (await cached.rows) as Map<Id, T[]>
+    return [...new Set(thingIds)].flatMap((id) => grouped.get(id) ?? []).sort((a, b) => a.id - b.id)
   }
 
   /** The registered ones among `deviceIds`, Thing and Datastreams in one query. */
@@ -357,90 +460,101 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
 
   const store: Store = {
     provisionDevice: (p: DeviceProvision) =>
-      conn.transaction(async (sql) => {
-        const [lon, lat] = p.location.location.coordinates
-        const existing = await sql.one('SELECT id FROM things WHERE device_id = ?', [p.deviceId])
-        let thingId: number
-        if (existing) {
-          thingId = Number(existing.id)
-          await sql.run(
-            'UPDATE things SET kind = ?, name = ?, description = ?, properties = ? WHERE id = ?',
-            [p.kind, p.thing.name, p.thing.description, json(p.thing.properties), thingId],
-          )
-        } else {
-          const row = await sql.one(
-            'INSERT INTO things (device_id, kind, name, description, properties) VALUES (?, ?, ?, ?, ?) RETURNING id',
-            [p.deviceId, p.kind, p.thing.name, p.thing.description, json(p.thing.properties)],
-          )
-          thingId = Number(row?.id)
-        }
-        const place = [
-          p.location.name,
-          p.location.description,
-          p.location.encodingType,
-          json(p.location.properties),
-        ]
-        const current = existing
-          ? await sql.one('SELECT id, lon, lat FROM current_locations WHERE thing_id = ?', [thingId])
-          : null
-        if (current && Number(current.lon) === lon && Number(current.lat) === lat) {
-          // same place, perhaps a new name or address: no move, no HistoricalLocation
-          await sql.run(
-            'UPDATE locations SET name = ?, description = ?, encoding_type = ?, properties = ? WHERE id = ?',
-            [...place, Number(current.id)],
-          )
-        } else {
-          // first placement or a move: a new Location; the old one stays, reachable through history
-          const loc = await sql.one(
-            `INSERT INTO locations (thing_id, name, description, encoding_type, properties, lon, lat)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-            [thingId, ...place, lon, lat],
-          )
-          await sql.run(
-            'INSERT INTO historical_locations (thing_id, time, location_id) VALUES (?, now(), ?)',
-            [thingId, Number(loc?.id)],
-          )
-        }
-        await putDatastreams(sql, thingId, p.thing.name, p.sensor, p.datastreams, existing ? 'update' : 'new')
-        // delete + insert: DuckDB's upsert costs milliseconds a row
-        await sql.run('DELETE FROM device_registrations WHERE device_id = ?', [p.deviceId])
-        await sql.run(
-          `INSERT INTO device_registrations (device_id, kind, name, description, properties, location_name,
-             location_description, location_properties, lon, lat, registered_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`,
-          [
-            p.deviceId,
-            p.kind,
-            p.thing.name,
-            p.thing.description,
-            json(p.thing.properties),
+      afterRegistryChange(
+        conn.transaction(async (sql) => {
+          const [lon, lat] = p.location.location.coordinates
+          const existing = await sql.one('SELECT id FROM things WHERE device_id = ?', [p.deviceId])
+          let thingId: number
+          if (existing) {
+            thingId = Number(existing.id)
+            await sql.run(
+              'UPDATE things SET kind = ?, name = ?, description = ?, properties = ? WHERE id = ?',
+              [p.kind, p.thing.name, p.thing.description, json(p.thing.properties), thingId],
+            )
+          } else {
+            const row = await sql.one(
+              'INSERT INTO things (device_id, kind, name, description, properties) VALUES (?, ?, ?, ?, ?) RETURNING id',
+              [p.deviceId, p.kind, p.thing.name, p.thing.description, json(p.thing.properties)],
+            )
+            thingId = Number(row?.id)
+          }
+          const place = [
             p.location.name,
             p.location.description,
+            p.location.encodingType,
             json(p.location.properties),
-            lon,
-            lat,
-          ],
-        )
-        const device = await deviceIn(sql, p.deviceId)
-        if (!device) throw new Error(`provisioned device ${p.deviceId} not found`)
-        return device
-      }),
+          ]
+          const current = existing
+            ? await sql.one('SELECT id, lon, lat FROM current_locations WHERE thing_id = ?', [thingId])
+            : null
+          if (current && Number(current.lon) === lon && Number(current.lat) === lat) {
+            // same place, perhaps a new name or address: no move, no HistoricalLocation
+            await sql.run(
+              'UPDATE locations SET name = ?, description = ?, encoding_type = ?, properties = ? WHERE id = ?',
+              [...place, Number(current.id)],
+            )
+          } else {
+            // first placement or a move: a new Location; the old one stays, reachable through history
+            const loc = await sql.one(
+              `INSERT INTO locations (thing_id, name, description, encoding_type, properties, lon, lat)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+              [thingId, ...place, lon, lat],
+            )
+            await sql.run(
+              'INSERT INTO historical_locations (thing_id, time, location_id) VALUES (?, now(), ?)',
+              [thingId, Number(loc?.id)],
+            )
+          }
+          await putDatastreams(
+            sql,
+            thingId,
+            p.thing.name,
+            p.sensor,
+            p.datastreams,
+            existing ? 'update' : 'new',
+          )
+          // delete + insert: DuckDB's upsert costs milliseconds a row
+          await sql.run('DELETE FROM device_registrations WHERE device_id = ?', [p.deviceId])
+          await sql.run(
+            `INSERT INTO device_registrations (device_id, kind, name, description, properties, location_name,
+             location_description, location_properties, lon, lat, registered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`,
+            [
+              p.deviceId,
+              p.kind,
+              p.thing.name,
+              p.thing.description,
+              json(p.thing.properties),
+              p.location.name,
+              p.location.description,
+              json(p.location.properties),
+              lon,
+              lat,
+            ],
+          )
+          const device = await deviceIn(sql, p.deviceId)
+          if (!device) throw new Error(`provisioned device ${p.deviceId} not found`)
+          return device
+        }),
+      ),
 
     ensureDatastreams: (deviceId, sensor, specs) =>
-      conn.transaction(async (sql) => {
-        const thing = await sql.one('SELECT id, name FROM things WHERE device_id = ?', [deviceId])
-        if (!thing) return null
-        const added = await putDatastreams(
-          sql,
-          Number(thing.id),
-          String(thing.name),
-          sensor,
-          specs,
-          'missing',
-        )
-        const device = await deviceIn(sql, deviceId)
-        return device ? { device, added } : null
-      }),
+      afterRegistryChange(
+        conn.transaction(async (sql) => {
+          const thing = await sql.one('SELECT id, name FROM things WHERE device_id = ?', [deviceId])
+          if (!thing) return null
+          const added = await putDatastreams(
+            sql,
+            Number(thing.id),
+            String(thing.name),
+            sensor,
+            specs,
+            'missing',
+          )
+          const device = await deviceIn(sql, deviceId)
+          return device ? { device, added } : null
+        }),
+      ),
     device: (deviceId) => conn.exclusive((sql) => deviceIn(sql, deviceId)),
     devices: (deviceIds) => conn.exclusive((sql) => devicesIn(sql, deviceIds)),
     registrations: (deviceIds) =>
@@ -455,16 +569,16 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
             ).map(toRegistration),
       ),
 
-    things: (p) => conn.exclusive((sql) => page(sql, 'things', [], p, toThing, THING_COLUMNS)),
+    things: (p) => reads.exclusive((sql) => page(sql, 'things', [], p, toThing, THING_COLUMNS)),
     thing: byId('things', toThing),
     locations: (p, thingId) =>
-      conn.exclusive((sql) =>
+      reads.exclusive((sql) =>
         thingId === undefined
           ? page(sql, 'locations', [], p, toLocation, LOCATION_COLUMNS)
           : page(sql, 'current_locations WHERE thing_id = ?', [thingId], p, toLocation, LOCATION_COLUMNS),
       ),
     historicalLocations: (p, thingId) =>
-      conn.exclusive((sql) =>
+      reads.exclusive((sql) =>
         page(
           sql,
           thingId === undefined ? 'historical_locations' : 'historical_locations WHERE thing_id = ?',
@@ -477,7 +591,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         ),
       ),
     historicalLocation: (id) =>
-      conn.exclusive(async (sql) => {
+      reads.exclusive(async (sql) => {
         const r = await sql.one(
           'SELECT id, thing_id, location_id, epoch_ms(time) AS time_ms FROM historical_locations WHERE id = ?',
           [id],
@@ -486,7 +600,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       }),
     location: byId('locations', toLocation),
     datastreams: (p, of) =>
-      conn.exclusive((sql) => {
+      reads.exclusive((sql) => {
         if (!of) return page(sql, 'datastreams', [], p, toDatastream, DATASTREAM_COLUMNS)
         const [column, id] =
           'thingId' in of
@@ -496,9 +610,9 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
               : ['observed_property_id', of.observedPropertyId]
         return page(sql, `datastreams WHERE ${column} = ?`, [id], p, toDatastream, DATASTREAM_COLUMNS)
       }),
-    sensors: (p) => conn.exclusive((sql) => page(sql, 'sensors', [], p, toSensor, SENSOR_COLUMNS)),
+    sensors: (p) => reads.exclusive((sql) => page(sql, 'sensors', [], p, toSensor, SENSOR_COLUMNS)),
     observedProperties: (p) =>
-      conn.exclusive((sql) =>
+      reads.exclusive((sql) =>
         page(sql, 'observed_properties', [], p, toObservedProperty, OBSERVED_PROPERTY_COLUMNS),
       ),
     datastream: byId('datastreams', toDatastream),
@@ -506,6 +620,73 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     locationsOfThings: (thingIds) => ofThings('current_locations', thingIds, toLocation),
     sensor: byId('sensors', toSensor),
     observedProperty: byId('observed_properties', toObservedProperty),
+
+    async patch(set, id, values) {
+      const spec = PATCHABLE[set]
+      const assignments: string[] = []
+      const params: DuckDBValue[] = []
+      for (const [name, value] of Object.entries(values)) {
+        const c = spec.columns[name]
+        if (!c) throw new UnsupportedQueryError(`${set} have no property ${name} that can be changed`)
+        if (c === 'point') {
+          const [lon, lat] = (value as { coordinates: [number, number] }).coordinates
+          assignments.push('lon = ?', 'lat = ?')
+          params.push(lon, lat)
+        } else {
+          assignments.push(`${c.column} = ?${c.cast ?? ''}`)
+          params.push(c.json ? json(value) : (value as DuckDBValue))
+        }
+      }
+      try {
+        return await afterRegistryChange(
+          conn.transaction(async (sql) => {
+            if (!(await sql.one(`SELECT 1 AS x FROM ${spec.table} WHERE id = ?`, [id]))) return false
+            if (assignments.length > 0)
+              await sql.run(`UPDATE ${spec.table} SET ${assignments.join(', ')} WHERE id = ?`, [
+                ...params,
+                id,
+              ])
+            return true
+          }),
+        )
+      } catch (err) {
+        if (/^Constraint Error/.test((err as Error).message ?? ''))
+          throw new ConflictError(
+            `${set}(${id}) would then equal another entity: ${(err as Error).message.split('\n')[0]}`,
+          )
+        throw err
+      }
+    },
+
+    async remove(set, id, opts) {
+      const table = PATCHABLE[set].table
+      const going: Id[] = []
+      const removed = await afterRegistryChange(
+        conn.transaction(async (sql) => {
+          if (!(await sql.one(`SELECT 1 AS x FROM ${table} WHERE id = ?`, [id]))) return false
+          const streams = DATASTREAMS_OF[set]
+          if (streams) going.push(...(await sql.rows(streams, [id])).map((r) => Number(r.id)))
+          if (going.length > 0) {
+            await opts?.datastreamsGoing?.(going)
+            const ids = listValue(going)
+            for (const t of ['observations', 'observations_archive', 'datastreams'])
+              await sql.run(
+                `DELETE FROM ${t} WHERE ${t === 'datastreams' ? 'id' : 'datastream_id'} IN (SELECT unnest(?::INTEGER[]))`,
+                [ids],
+              )
+          }
+          if (set === 'Things')
+            for (const t of ['historical_locations', 'locations'])
+              await sql.run(`DELETE FROM ${t} WHERE thing_id = ?`, [id])
+          if (set === 'Locations')
+            await sql.run('DELETE FROM historical_locations WHERE location_id = ?', [id])
+          await sql.run(`DELETE FROM ${table} WHERE id = ?`, [id])
+          return true
+        }),
+      )
+      if (removed) latest.forget(going)
+      return removed
+    },
 
     putMqttAccount: (a) =>
       conn.exclusive(async (sql) => {
@@ -535,6 +716,54 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     },
 
     latestObservations: (ids) => latest.get(ids),
+
+    async createObservations(obs) {
+      if (obs.length === 0) return []
+      const keys = [
+        listValue(obs.map((o) => o.datastreamId)),
+        listValue(obs.map((o) => new Date(o.phenomenonTime).toISOString())),
+      ]
+      // what each key holds, one row per (Datastream, phenomenonTime)
+      const stored = (sql: Sql) =>
+        sql.rows(
+          `SELECT ${OBSERVATION_COLUMNS} FROM all_observations o
+           JOIN (SELECT unnest(?::INTEGER[]) AS k_ds, unnest(?::VARCHAR[])::TIMESTAMPTZ AS k_t) k
+             ON o.datastream_id = k.k_ds AND o.phenomenon_time = k.k_t`,
+          keys,
+        )
+      const key = (ds: unknown, ms: number) => `${Number(ds)}@${ms}`
+      const [before, after] = await conn.transaction(async (sql) => {
+        const existing = await stored(sql)
+        await insertObservations(conn.conn, sql, obs)
+        return [existing, await stored(sql)]
+      })
+      latest.appended(obs)
+      const existed = new Set(before.map((r) => key(r.datastream_id, Number(r.phenomenon_ms))))
+      const byKey = new Map(
+        after.map((r) => [key(r.datastream_id, Number(r.phenomenon_ms)), toObservation(r)]),
+      )
+      const seen = new Set<string>()
+      return obs.map((o) => {
+        const k = key(o.datastreamId, Date.parse(o.phenomenonTime))
+        // the first of repeated keys in one call is the one stored (see insertObservations)
+        const created = !existed.has(k) && !seen.has(k)
+        seen.add(k)
+        return { observation: byKey.get(k)!, created }
+      })
+    },
+
+    async deleteObservation(id) {
+      const ds = await conn.transaction(async (sql) => {
+        const found = await sql.one('SELECT datastream_id FROM all_observations WHERE id = ?', [id])
+        if (!found) return null
+        await sql.run('DELETE FROM observations WHERE id = ?', [id])
+        await sql.run('DELETE FROM observations_archive WHERE id = ?', [id])
+        return Number(found.datastream_id)
+      })
+      if (ds === null) return false
+      latest.forget([ds])
+      return true
+    },
 
     async compactObservations(beforeMs) {
       const before = 'phenomenon_time < make_timestamptz(?::BIGINT * 1000)'
@@ -566,7 +795,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     observations: (datastreamId, p) =>
       isLatestOnly(p)
         ? latest.get([datastreamId]).then((found) => latestPage(found.get(datastreamId)))
-        : conn.exclusive((sql) =>
+        : reads.exclusive((sql) =>
             page(
               sql,
               'all_observations WHERE datastream_id = ?',
@@ -580,13 +809,13 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           ),
 
     observation: (id) =>
-      conn.exclusive(async (sql) => {
+      reads.exclusive(async (sql) => {
         const r = await sql.one(`SELECT ${OBSERVATION_COLUMNS} FROM all_observations WHERE id = ?`, [id])
         return r ? toObservation(r) : null
       }),
 
     async latestOfKind(kind, key) {
-      const rows = await conn.exclusive((sql) =>
+      const rows = await reads.exclusive((sql) =>
         sql.rows(
           `SELECT t.id AS thing_id, t.device_id, t.name, t.properties, l.lon, l.lat, d.id AS datastream_id
            FROM things t
@@ -616,12 +845,13 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
 
     quarantine: (entries) =>
       conn.transaction(async (sql) => ({ inserted: await insertQuarantine(sql, entries) })),
-    quarantined: (p, category) => conn.exclusive((sql) => listQuarantine(sql, p, category)),
-    quarantineCounts: () => conn.exclusive((sql) => countQuarantine(sql)),
+    quarantined: (p, category) => reads.exclusive((sql) => listQuarantine(sql, p, category)),
+    quarantineCounts: () => reads.exclusive((sql) => countQuarantine(sql)),
 
     close: async () => {
       if (closed) return
       closed = true
+      for (const r of reads.connections) await r.exclusive(async () => r.conn.closeSync())
       await conn.exclusive(async (sql) => {
         await sql.run('CHECKPOINT')
         conn.conn.closeSync()
@@ -629,5 +859,5 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       instance.closeSync()
     },
   }
-  return { store, conn }
+  return { store, conn, reads }
 }

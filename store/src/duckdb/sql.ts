@@ -13,6 +13,7 @@ export type Row = Record<string, unknown>
  */
 export class SerialConnection {
   #tail: Promise<unknown> = Promise.resolve()
+  #pending = 0
   readonly #statements: StatementCache
   constructor(
     readonly conn: DuckDBConnection,
@@ -23,9 +24,15 @@ export class SerialConnection {
 
   exclusive<T>(work: (c: Sql) => Promise<T>): Promise<T> {
     const sql = new Sql(this.conn, this.#statements)
-    const run = this.#tail.then(() => work(sql))
+    this.#pending++
+    const run = this.#tail.then(() => work(sql)).finally(() => this.#pending--)
     this.#tail = run.catch(() => undefined)
     return run
+  }
+
+  /** Callers queued or running. */
+  get pending(): number {
+    return this.#pending
   }
 
   /** Runs `work` inside BEGIN/COMMIT, rolling back on any error. */
@@ -41,6 +48,23 @@ export class SerialConnection {
         throw err
       }
     })
+  }
+}
+
+/**
+ * Connections for reads beside the one that writes: DuckDB's MVCC lets a read run while a write
+ * transaction is open elsewhere, so API reads do not queue behind ingest. Each read takes the least
+ * busy connection; it sees what was committed when it started.
+ */
+export class ReadPool {
+  constructor(readonly connections: readonly SerialConnection[]) {
+    if (connections.length === 0) throw new Error('a read pool needs a connection')
+  }
+
+  exclusive<T>(work: (c: Sql) => Promise<T>): Promise<T> {
+    let best = this.connections[0]!
+    for (const c of this.connections) if (c.pending < best.pending) best = c
+    return best.exclusive(work)
   }
 }
 

@@ -12,6 +12,9 @@ export type LatestFetch = (ids: readonly Id[], sinceMs?: number) => Promise<Map<
 
 const msOf = (iso: string) => Date.parse(iso)
 
+/** Stale Datastreams refreshed by one read at most (one query's IN list). */
+const MAX_REFRESH = 20_000
+
 /**
  * The newest Observation per Datastream, kept in memory so that "latest value" reads (the
  * Masterportal `$expand=…Observations($top=1;$orderby=phenomenonTime desc)` pattern, map layers) do
@@ -62,8 +65,17 @@ export class LatestIndex {
   async get(ids: readonly Id[]): Promise<Map<Id, LatestObservation>> {
     const unique = [...new Set(ids)]
     const missing = unique.filter((id) => !this.known.has(id))
-    const stale = unique.filter((id) => this.known.has(id) && this.stale.has(id))
-    const marks = new Map(unique.flatMap((id) => (this.stale.has(id) ? [[id, this.stale.get(id)!]] : [])))
+    // One stale Datastream asked for refreshes every stale one: the read then covers only what
+    // arrived since the last read (under live ingest every Datastream is stale within a second, and
+    // refreshing one by one would scan from each one's last read, minutes back).
+    const asked = unique.filter((id) => this.known.has(id) && this.stale.has(id))
+    const others = asked.length > 0 ? [...this.stale.keys()].filter((id) => this.known.has(id)) : []
+    const stale = [...new Set([...asked, ...others.slice(0, MAX_REFRESH)])]
+    const marks = new Map(
+      [...new Set([...unique, ...stale])].flatMap((id) =>
+        this.stale.has(id) ? [[id, this.stale.get(id)!] as const] : [],
+      ),
+    )
     const staleFrom = Math.min(...stale.map((id) => marks.get(id)!.fromMs))
     const [full, newer] = await Promise.all([
       missing.length > 0 ? this.fetch(missing) : new Map<Id, Latest>(),

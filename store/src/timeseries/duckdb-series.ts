@@ -39,9 +39,13 @@ const sampleOf = (r: Record<string, unknown>) => ({
 
 /**
  * The embedded adapter: the observations table of the DuckDB store (one row per Datastream and
- * phenomenonTime, see insertObservations). It shares the store's connection; closing the store closes it.
+ * phenomenonTime, see insertObservations). It shares the store's connections (writes on the writing one,
+ * reads on \`reads\`); closing the store closes them.
  */
-export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore {
+export function createDuckDbTimeSeries(
+  conn: SerialConnection,
+  reads: Pick<SerialConnection, 'exclusive'> = conn,
+): TimeSeriesStore {
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work()
@@ -62,7 +66,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
       ),
 
     range: (datastreamId, q) =>
-      conn.exclusive(async (sql) => {
+      reads.exclusive(async (sql) => {
         const b = bounds(q.from, q.to)
         const where = `FROM all_observations WHERE datastream_id = ? AND ${NUMERIC}${b.sql}`
         const counted = await sql.one(`SELECT count(*) AS n ${where}`, [datastreamId, ...b.params])
@@ -75,7 +79,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
       }),
 
     latest: (datastreamIds) =>
-      conn.exclusive(async (sql) => {
+      reads.exclusive(async (sql) => {
         const found = new Map<Id, SeriesPoint>()
         for (let i = 0; i < datastreamIds.length; i += CHUNK) {
           const ids = datastreamIds.slice(i, i + CHUNK)
@@ -94,7 +98,7 @@ export function createDuckDbTimeSeries(conn: SerialConnection): TimeSeriesStore 
       }),
 
     aggregate: (datastreamId, q) =>
-      conn.exclusive(async (sql) => {
+      reads.exclusive(async (sql) => {
         const b = bounds(q.from, q.to)
         // Epoch-aligned bucket start in integer arithmetic (also right for times before 1970).
         const start = `(epoch_ms(phenomenon_time) - ((epoch_ms(phenomenon_time) % ?::BIGINT) + ?::BIGINT) % ?::BIGINT)`

@@ -23,10 +23,10 @@ function engineFor(o: Exclude<TimeSeriesOptions, { backend: 'duckdb' }>): TimeSe
  * engine: a TSDB that is down shows in `timeSeries.ping()` and in rejected writes.
  */
 export async function openStore(opts: OpenStoreOptions): Promise<StoreWithTimeSeries> {
-  const { store, conn } = await openDuckDb({ path: opts.path })
+  const { store, conn, reads } = await openDuckDb({ path: opts.path })
   try {
     if (opts.timeSeries.backend === 'duckdb') {
-      return { ...store, timeSeries: createDuckDbTimeSeries(conn) }
+      return { ...store, timeSeries: createDuckDbTimeSeries(conn, reads) }
     }
     const timeSeries = engineFor(opts.timeSeries)
     return { ...withTimeSeries(store, timeSeries, await openSeriesIds(conn)), timeSeries }

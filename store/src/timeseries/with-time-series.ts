@@ -1,5 +1,5 @@
 import type { Id, NewObservation, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
-import type { LatestOfKind, Store } from '../ports.ts'
+import { UnsupportedOperationError, type LatestOfKind, type Store } from '../ports.ts'
 import type { AggregateQuery, Bucket, SeriesPoint, TimeSeriesStore } from './port.ts'
 import { isoOf, msOf } from './samples.ts'
 import { isSeriesId } from './series-ids.ts'
@@ -155,6 +155,48 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
       latest.appended(obs)
       // Engines do not tell a replayed point from a new one: every point written counts as inserted.
       return { inserted: kept.inserted + points.length }
+    },
+    async createObservations(obs) {
+      const series = obs.filter(isSeriesObservation)
+      const points = series.map((o): SeriesPoint => ({
+        datastreamId: o.datastreamId,
+        phenomenonTime: o.phenomenonTime,
+        resultTime: o.resultTime,
+        result: o.result,
+      }))
+      if (points.length > 0) await ts.write(points)
+      const held = await registry.createObservations(obs.filter((o) => !isSeriesObservation(o)))
+      const fromEngine = await records(points)
+      latest.appended(obs)
+      let s = 0
+      let h = 0
+      // engines do not tell a new point from a rewritten one: theirs count as created
+      return obs.map((o) =>
+        isSeriesObservation(o) ? { observation: fromEngine[s++]!, created: true } : held[h++]!,
+      )
+    },
+    async remove(set, id, opts) {
+      const going: Id[] = []
+      const removed = await registry.remove(set, id, {
+        datastreamsGoing: async (ids) => {
+          // an engine deletes series by matchers and time ranges, not per Datastream through this port
+          if ((await ts.latest(ids)).size > 0)
+            throw new UnsupportedOperationError(
+              `${set}(${id}) would take Datastreams whose numeric Observations the time-series engine keeps; delete those series in the engine first`,
+            )
+          await opts?.datastreamsGoing?.(ids)
+          going.push(...ids)
+        },
+      })
+      latest.forget(going)
+      return removed
+    },
+    async deleteObservation(id) {
+      if (!isSeriesId(id)) return registry.deleteObservation(id)
+      if (!(await observation(id))) return false
+      throw new UnsupportedOperationError(
+        'this Observation is kept by the time-series engine, which deletes whole series or time ranges, not one point',
+      )
     },
     observations,
     observation,

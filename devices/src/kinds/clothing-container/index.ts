@@ -43,6 +43,7 @@ export const clothingContainer: DeviceKind = {
     metadata: 'https://smartdatamodels.org/dataModel.WasteManagement/WasteContainer',
   },
   datastreams: CONTAINER_DATASTREAMS,
+  payload: ClothingContainerPayload,
   decodeObject(value, ctx): Outcome<Reading[]> {
     const p = validate(ClothingContainerPayload, value)
     return p.ok ? ok(containerReadings(p.value, ctx)) : p

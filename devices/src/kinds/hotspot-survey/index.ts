@@ -31,6 +31,7 @@ export const hotspotSurvey: DeviceKind = {
     metadata: 'Hourly aggregates from the splash-page service; no per-person records are sent or kept',
   },
   datastreams: SURVEY_DATASTREAMS,
+  payload: HotspotSurveyPayload,
   decodeObject(value, ctx): Outcome<Reading[]> {
     const p = validate(HotspotSurveyPayload, value)
     if (!p.ok) return p

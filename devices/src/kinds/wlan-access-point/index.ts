@@ -38,6 +38,7 @@ export const wlanAccessPoint: DeviceKind = {
     metadata: 'https://smartdatamodels.org/dataModel.WifiNetwork/AccessPoint',
   },
   datastreams: WLAN_DATASTREAMS,
+  payload: WlanAccessPointPayload,
   decodeObject(value): Outcome<Reading[]> {
     const p = validate(WlanAccessPointPayload, value)
     return p.ok ? ok(accessPointReadings(p.value)) : p

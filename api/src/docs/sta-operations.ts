@@ -1,0 +1,146 @@
+import {
+  OPERATIONS,
+  STA_ROUTES,
+  type Content,
+  type Operation,
+  type QueryName,
+  type StaRoute,
+} from './operations.ts'
+import { REGISTRY_SETS, type RegistrySet } from '@urbantwin/store'
+import { entityName, propertyNamesOf } from './sta-schemas.ts'
+
+/**
+ * The SensorThings rows of the operation table, expanded as routes/sta.ts registers them: a collection
+ * with its `/$ref`; an entity with one property, its `$value` and its `/$ref`.
+ */
+
+const COLLECTION_QUERY: readonly QueryName[] = [
+  'filter',
+  'orderby',
+  'select',
+  'expand',
+  'top',
+  'skip',
+  'count',
+  'resultFormat',
+]
+const EXPORT_HEADERS = ['Link', 'X-Attribution', 'X-Total-Count']
+
+/** One SensorThings row of the table → its operations (as routes/sta.ts registers them). */
+function staOperations(r: StaRoute): Operation[] {
+  const tag = /^\/v1\.1\/(\w+)/.exec(r.path)?.[1] ?? 'SensorThings'
+  const entity = entityName(r.set)
+  if (r.kind === 'collection') {
+    const ofDatastream = r.set === 'Observations' && r.path.startsWith('/v1.1/Datastreams(')
+    const geo = r.set === 'Things' || r.set === 'Locations'
+    const content: Content = {
+      'application/json': [
+        `${entity}Collection`,
+        ...(ofDatastream ? ['DataArray', 'AggregateCollection'] : []),
+      ],
+      'text/csv': null,
+      ...(geo ? { 'application/geo+json': ['GeoJsonExport'] } : {}),
+    }
+    return [
+      {
+        method: 'get',
+        path: r.path,
+        tag,
+        summary: r.summary,
+        access: 'open',
+        query: [...COLLECTION_QUERY, ...(ofDatastream ? (['aggregate', 'interval'] as const) : [])],
+        ok: { status: 200, description: `A page of ${r.set}`, content, headers: EXPORT_HEADERS },
+      },
+      {
+        method: 'get',
+        path: `${r.path}/$ref`,
+        tag,
+        summary: `${r.summary}: addresses only (STA 9.2.6)`,
+        access: 'open',
+        query: ['filter', 'orderby', 'top', 'skip', 'count'],
+        ok: {
+          status: 200,
+          description: 'Their @iot.selfLink',
+          content: { 'application/json': ['SelfLinkCollection'] },
+        },
+      },
+    ]
+  }
+  const properties = propertyNamesOf(r.set)
+  const base = { method: 'get', tag, access: 'open' } as const
+  return [
+    {
+      ...base,
+      path: r.path,
+      summary: r.summary,
+      query: ['select', 'expand'],
+      ok: { status: 200, description: `The ${entity}`, content: { 'application/json': [entity] } },
+    },
+    {
+      ...base,
+      path: `${r.path}/{property}`,
+      properties,
+      summary: `${r.summary}: one property (STA 9.2.4)`,
+      ok: { status: 200, description: 'The property', content: { 'application/json': ['PropertyValue'] } },
+    },
+    {
+      ...base,
+      path: `${r.path}/{property}/$value`,
+      properties,
+      summary: `${r.summary}: one property’s raw value (STA 9.2.5)`,
+      description: 'Text as text/plain, objects as JSON; 204 when the property is null or absent.',
+      ok: {
+        status: 200,
+        description: 'The raw value',
+        content: { 'text/plain': null, 'application/json': ['AnyJson'] },
+      },
+    },
+    {
+      ...base,
+      path: `${r.path}/$ref`,
+      summary: `${r.summary}: its address (STA 9.2.6)`,
+      ok: { status: 200, description: 'Its @iot.selfLink', content: { 'application/json': ['SelfLink'] } },
+    },
+  ]
+}
+
+/** STA 10.3 and 10.4: a key with `write` changes and deletes the registry's entities. */
+function registryWrites(set: RegistrySet): Operation[] {
+  const entity = entityName(set)
+  const path = `/v1.1/${set}({id})`
+  return [
+    {
+      method: 'patch',
+      path,
+      tag: set,
+      summary: `Change a ${entity} (STA 10.3)`,
+      description:
+        'Only its own properties, each optional; links to other entities are not changed this way (400).',
+      access: 'write',
+      body: { schema: `${entity}Patch`, description: 'The properties to change' },
+      ok: { status: 200, description: `The changed ${entity}`, content: { 'application/json': [entity] } },
+    },
+    {
+      method: 'delete',
+      path,
+      tag: set,
+      summary: `Delete a ${entity} (STA 10.4)`,
+      description:
+        'Deletes what cannot exist without it: a Thing its Datastreams, Locations and HistoricalLocations; ' +
+        'a Datastream its Observations; a Sensor or ObservedProperty the Datastreams that use it; ' +
+        'a Location the HistoricalLocations that name it.',
+      access: 'write',
+      ok: { status: 200, description: 'Deleted' },
+      errors: [409, 501],
+    },
+  ]
+}
+
+/** All operations of this deployment: the table, with what createApp leaves out removed. */
+export function allOperations(opts: { metrics: boolean }): Operation[] {
+  return [
+    ...STA_ROUTES.flatMap(staOperations),
+    ...REGISTRY_SETS.flatMap(registryWrites),
+    ...OPERATIONS,
+  ].filter((o) => opts.metrics || o.path !== '/metrics')
+}

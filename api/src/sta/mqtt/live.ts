@@ -1,0 +1,205 @@
+import {
+  STA_TOPIC_PREFIX,
+  type Id,
+  type Logger,
+  type ObservationEvent,
+  type ObservationRecord,
+} from '@urbantwin/model'
+import type { Store } from '@urbantwin/store'
+import { observationJson, select } from '../serialize.ts'
+import { observationFromMessage } from './create.ts'
+import { resolveObservations } from './resolve.ts'
+import { parseStaTopic, type StaTopic } from './topic.ts'
+
+type Decision = { ok: true } | { ok: false; reason: string }
+type Json = Record<string, unknown>
+
+/** The broker's side (structurally `ExtensionChannel` of @urbantwin/broker). */
+export type StaMqttChannel = {
+  deliver(topic: string, payload: string): void
+  subscribed(): ReadonlySet<string>
+}
+
+export type StaMqttDeps = {
+  store: Pick<Store, 'datastream' | 'createObservations' | 'latestObservations' | 'observations'>
+  /** Base of `@iot.selfLink` as clients reach the API, e.g. `https://udp.example.org/v1.1`. */
+  base: () => string
+  log: Logger
+  now?: () => Date
+  /** Readings waiting for their ids at most; beyond, the oldest are not delivered (counted, logged). */
+  maxPending?: number
+}
+
+export type StaMqttStats = {
+  /** Messages sent to subscribed topics. */
+  delivered: number
+  /** Observations created by MQTT PUBLISH. */
+  created: number
+  /** PUBLISHes refused (invalid, unknown Datastream). */
+  refused: number
+  /** Stored readings whose Observation was not found again (deleted meanwhile). */
+  unresolved: number
+  /** Readings not delivered because too many were waiting. */
+  dropped: number
+}
+
+/**
+ * The SensorThings MQTT extension (OGC 18-088 14.2) as a topic extension of the broker
+ * (`TopicExtension` of @urbantwin/broker): subscribers of `v1.1/Observations` and
+ * `v1.1/Datastreams(id)/Observations` (optionally `?$select=…`) receive each new Observation as the
+ * HTTP API serialises it; a PUBLISH there (the broker's ACL decides who may) creates one.
+ *
+ * New Observations arrive from ingest (`observations`, events without ids: looked up, batched per
+ * tick, only while a matching topic is subscribed) and from the API and MQTT creates (`created`).
+ */
+export type StaMqtt = {
+  readonly prefix: string
+  subscribable(filter: string): Decision
+  publish(msg: { topic: string; payload: Uint8Array; clientId: string }): Promise<Decision>
+  attach(channel: StaMqttChannel): void
+  /** Ingest stored these readings. Cheap when nobody subscribed: no store access. */
+  observations(events: readonly ObservationEvent[]): void
+  /** These Observations were created (API POST, CreateObservations): delivered as they are. */
+  created(records: readonly ObservationRecord[]): void
+  /** Resolves when every reading handed in so far is delivered (or given up). */
+  idle(): Promise<void>
+  stats(): StaMqttStats
+}
+
+/** Readings looked up together at most. */
+const BATCH = 5000
+
+type Subscribed = { topic: string; project: ((json: Json) => Json) | null }
+type Routes = { all: Subscribed[]; byDatastream: Map<Id, Subscribed[]> }
+
+export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
+  const { store, log } = deps
+  const now = deps.now ?? (() => new Date())
+  const maxPending = deps.maxPending ?? 50_000
+  const stats: StaMqttStats = { delivered: 0, created: 0, refused: 0, unresolved: 0, dropped: 0 }
+  let channel: StaMqttChannel | null = null
+  let routes: { of: ReadonlySet<string>; routes: Routes } | null = null
+  let pending: ObservationEvent[] = []
+  let draining: Promise<void> | null = null
+
+  /** Subscribed topics by Datastream, rebuilt when the broker's set changes. */
+  const currentRoutes = (): Routes | null => {
+    const topics = channel?.subscribed()
+    if (!topics || topics.size === 0) return null
+    if (routes?.of !== topics) {
+      const r: Routes = { all: [], byDatastream: new Map() }
+      for (const topic of topics) {
+        const t = parseStaTopic(topic)
+        if (!t.ok) continue // refused at SUBSCRIBE: cannot happen
+        const entry = { topic, project: projection(t.value) }
+        if (t.value.datastreamId === null) r.all.push(entry)
+        else
+          r.byDatastream.set(t.value.datastreamId, [
+            ...(r.byDatastream.get(t.value.datastreamId) ?? []),
+            entry,
+          ])
+      }
+      routes = { of: topics, routes: r }
+    }
+    return routes.routes
+  }
+  const projection = (t: StaTopic) => (t.select ? select(observationJson, t.select) : null)
+  const routed = (r: Routes, datastreamId: Id) => r.all.length > 0 || r.byDatastream.has(datastreamId)
+
+  const deliver = (records: readonly ObservationRecord[]) => {
+    const r = currentRoutes()
+    if (!r || !channel) return
+    const links = { base: deps.base() }
+    for (const o of records) {
+      const targets = [...r.all, ...(r.byDatastream.get(o.datastreamId) ?? [])]
+      if (targets.length === 0) continue
+      const json = observationJson(links, o)
+      let whole: string | null = null
+      for (const t of targets) {
+        const payload = t.project ? JSON.stringify(t.project(json)) : (whole ??= JSON.stringify(json))
+        channel.deliver(t.topic, payload)
+        stats.delivered++
+      }
+    }
+  }
+
+  const drain = async () => {
+    while (pending.length > 0) {
+      const batch = pending.splice(0, BATCH)
+      try {
+        const records = await resolveObservations(store, batch)
+        stats.unresolved +=
+          new Set(batch.map((e) => `${e.datastreamId}@${Date.parse(e.phenomenonTime)}`)).size - records.length
+        deliver(records)
+      } catch (err) {
+        log.error({ err, readings: batch.length }, 'sta mqtt: new observations not delivered')
+      }
+    }
+  }
+
+  /** One drain at a time, starting on the next tick: readings of one tick share their lookups. */
+  const schedule = () => {
+    if (draining) return
+    draining = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
+      draining = null
+      if (pending.length > 0) schedule()
+    })
+  }
+
+  const refuse = (reason: string): Decision => {
+    stats.refused++
+    return { ok: false, reason }
+  }
+
+  return {
+    prefix: STA_TOPIC_PREFIX,
+    subscribable: (filter) => {
+      const t = parseStaTopic(filter)
+      return t.ok ? { ok: true } : t
+    },
+    async publish({ topic, payload }) {
+      const made = observationFromMessage(topic, payload, now())
+      if (!made.ok) return refuse(made.reason)
+      const o = made.value
+      try {
+        if (!(await store.datastream(o.datastreamId)))
+          return refuse(`Datastream ${o.datastreamId} does not exist`)
+        const [stored] = await store.createObservations([o])
+        // one already there (e.g. a QoS 1 resend): acknowledged, not announced twice
+        if (stored?.created) {
+          stats.created++
+          deliver([stored.observation])
+        }
+        return { ok: true }
+      } catch (err) {
+        log.error({ err, topic }, 'sta mqtt: observation not stored')
+        return refuse('the Observation could not be stored')
+      }
+    },
+    attach: (c) => {
+      channel = c
+    },
+    observations(events) {
+      const r = currentRoutes()
+      if (!r) return
+      const before = pending.length
+      for (const e of events) if (routed(r, e.datastreamId)) pending.push(e)
+      if (pending.length === before) return
+      if (pending.length > maxPending) {
+        const over = pending.length - maxPending
+        pending = pending.slice(over)
+        stats.dropped += over
+        log.warn(
+          { dropped: over, maxPending },
+          'sta mqtt: too many new observations waiting, oldest not delivered',
+        )
+      }
+      schedule()
+    },
+    created: (records) => deliver(records),
+    idle: async () => {
+      while (draining) await draining
+    },
+    stats: () => ({ ...stats }),
+  }
+}
