@@ -28,9 +28,10 @@ const MAX_REFRESH = 20_000
 export class LatestIndex {
   /** null: the Datastream is known to have no Observation; `more`: it has older ones too. */
   private readonly known = new Map<Id, LatestObservation | null>()
-  /** Datastreams with appended Observations newer than `known`: their time range and a version. */
-  private readonly stale = new Map<Id, { fromMs: number; toMs: number; version: number }>()
-  private version = 0
+  /** Datastreams with appended Observations newer than `known`, and the times they brought. */
+  private readonly stale = new Map<Id, Mark>()
+  /** Datastreams whose marks the refresh in progress took: a read of them waits for it. */
+  private readonly refreshingIds = new Set<Id>()
 
   constructor(private readonly fetch: LatestFetch) {}
 
@@ -48,7 +49,6 @@ export class LatestIndex {
       this.stale.set(o.datastreamId, {
         fromMs: Math.min(mark?.fromMs ?? ms, ms),
         toMs: Math.max(mark?.toMs ?? ms, ms),
-        version: ++this.version,
       })
     }
   }
@@ -65,27 +65,50 @@ export class LatestIndex {
   async get(ids: readonly Id[]): Promise<Map<Id, LatestObservation>> {
     const unique = [...new Set(ids)]
     const missing = unique.filter((id) => !this.known.has(id))
-    // One stale Datastream asked for refreshes every stale one: the read then covers only what
-    // arrived since the last read (under live ingest every Datastream is stale within a second, and
-    // refreshing one by one would scan from each one's last read, minutes back).
-    const asked = unique.filter((id) => this.known.has(id) && this.stale.has(id))
-    const others = asked.length > 0 ? [...this.stale.keys()].filter((id) => this.known.has(id)) : []
-    const stale = [...new Set([...asked, ...others.slice(0, MAX_REFRESH)])]
-    const marks = new Map(
-      [...new Set([...unique, ...stale])].flatMap((id) =>
-        this.stale.has(id) ? [[id, this.stale.get(id)!] as const] : [],
-      ),
-    )
-    const staleFrom = Math.min(...stale.map((id) => marks.get(id)!.fromMs))
-    const [full, newer] = await Promise.all([
-      missing.length > 0 ? this.fetch(missing) : new Map<Id, Latest>(),
-      stale.length > 0 ? this.fetch(stale, staleFrom) : new Map<Id, Latest>(),
-    ])
-    const t = (o: ObservationRecord) => msOf(o.phenomenonTime)
-    for (const id of missing) {
-      const found = full.get(id)
-      if (!this.known.has(id))
-        this.known.set(id, found ? { observation: found.observation, more: found.seen > 1 } : null)
+    await Promise.all([missing.length > 0 ? this.load(missing) : undefined, this.refreshFor(unique)])
+    const out = new Map<Id, LatestObservation>()
+    for (const id of unique) {
+      const o = this.known.get(id)
+      if (o) out.set(id, o)
+    }
+    return out
+  }
+
+  /** The refresh in progress: concurrent reads wait for it rather than each reading the same again. */
+  private refreshing: Promise<void> | null = null
+
+  /**
+   * Makes `ids` current. One stale Datastream asked for refreshes every stale one, so that a read
+   * covers only what arrived since the previous one (under live ingest every Datastream is stale
+   * within a second; one by one, each would be read from its own last read, minutes back). A read
+   * waits for a refresh in progress, then refreshes again if that one started before its marks.
+   */
+  private async refreshFor(ids: readonly Id[]): Promise<void> {
+    const stale = () =>
+      ids.some((id) => this.known.has(id) && (this.stale.has(id) || this.refreshingIds.has(id)))
+    for (let round = 0; round < 3 && stale(); round++) {
+      if (this.refreshing) {
+        await this.refreshing
+        continue
+      }
+      this.refreshing = this.refreshAll().finally(() => (this.refreshing = null))
+      await this.refreshing
+      return
+    }
+  }
+
+  private async refreshAll(): Promise<void> {
+    const stale = [...this.stale.keys()].filter((id) => this.known.has(id)).slice(0, MAX_REFRESH)
+    const marks = this.marksOf(stale)
+    for (const id of stale) this.refreshingIds.add(id)
+    let newer: Map<Id, Latest>
+    try {
+      newer = await this.fetch(stale, Math.min(...stale.map((id) => marks.get(id)!.fromMs)))
+    } catch (err) {
+      this.settle(marks)
+      throw err
+    } finally {
+      this.refreshingIds.clear()
     }
     for (const id of stale) {
       const found = newer.get(id)
@@ -98,20 +121,63 @@ export class LatestIndex {
             (current ? t(found.observation) > t(current.observation) || current.more : false),
         })
     }
-    // a mark goes once its newest time was seen and nothing was appended meanwhile
+    this.settle(marks)
+  }
+
+  /** Reads Datastreams the index has not seen, in full. */
+  private async load(missing: readonly Id[]): Promise<void> {
+    const marks = this.marksOf(missing)
+    let full: Map<Id, Latest>
+    try {
+      full = await this.fetch(missing)
+    } catch (err) {
+      this.settle(marks)
+      throw err
+    }
+    for (const id of missing) {
+      const found = full.get(id)
+      if (!this.known.has(id))
+        this.known.set(id, found ? { observation: found.observation, more: found.seen > 1 } : null)
+    }
+    this.settle(marks)
+  }
+
+  /**
+   * Takes the marks of `ids` out for a read: appends during the read leave new marks of their own,
+   * so each mark keeps covering only what no read has looked at yet.
+   */
+  private marksOf(ids: readonly Id[]) {
+    const taken = new Map<Id, Mark>()
+    for (const id of ids) {
+      const mark = this.stale.get(id)
+      if (!mark) continue
+      taken.set(id, mark)
+      this.stale.delete(id)
+    }
+    return taken
+  }
+
+  /**
+   * After a read: a mark whose newest time the read did not see (an engine that indexes later, or a
+   * read that failed) goes back, merged with any mark set meanwhile.
+   */
+  private settle(marks: ReadonlyMap<Id, Mark>): void {
     for (const [id, mark] of marks) {
       const now = this.known.get(id)
-      if (this.stale.get(id)?.version === mark.version && now && t(now.observation) >= mark.toMs)
-        this.stale.delete(id)
+      if (now && t(now.observation) >= mark.toMs) continue
+      const meanwhile = this.stale.get(id)
+      this.stale.set(id, {
+        fromMs: Math.min(mark.fromMs, meanwhile?.fromMs ?? mark.fromMs),
+        toMs: Math.max(mark.toMs, meanwhile?.toMs ?? mark.toMs),
+      })
     }
-    const out = new Map<Id, LatestObservation>()
-    for (const id of unique) {
-      const o = this.known.get(id)
-      if (o) out.set(id, o)
-    }
-    return out
   }
 }
+
+const t = (o: ObservationRecord) => msOf(o.phenomenonTime)
+
+/** The phenomenonTimes that appends brought and no read has looked at yet. */
+type Mark = { fromMs: number; toMs: number }
 
 /**
  * A page request only the latest-value index needs to answer: the newest Observation, no filter,
