@@ -19,6 +19,7 @@ import { layersRouter } from './routes/layers.ts'
 import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
 import { quarantineRouter } from './routes/quarantine.ts'
 import { docsRouter } from './routes/docs.ts'
+import { batchHandler } from './routes/batch.ts'
 import { openApiDocument } from './docs/openapi.ts'
 import { asyncApiDocument, type UplinkKind } from './docs/asyncapi.ts'
 import { defaultOpenData } from './sta/export/licence.ts'
@@ -137,6 +138,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/metrics', requirePermission('metrics'))
   app.use(API_PATHS, requireJsonBody)
   app.use(jsonBody(deps.maxBody ?? API_DEFAULTS.maxBody))
+  app.post('/v1.1/\\$batch', batchHandler())
 
   app.use(
     '/v1.1',

@@ -3,6 +3,7 @@ import { ApiRole, can, type Permission } from '../http/permissions.ts'
 import { DeviceRegistration } from '../routes/devices.ts'
 import type { OpenDataLicence } from '../sta/export/licence.ts'
 import { CreateObservationsBody, ObservationBody } from '../sta/write/observations.ts'
+import { BatchRequest, BatchResponse } from '../routes/batch.ts'
 import { apiSchemas } from './api-schemas.ts'
 import { componentSchemas } from './json-schema.ts'
 import type { Access, Content, Operation } from './operations.ts'
@@ -197,7 +198,14 @@ export function openApiDocument(opts: OpenApiOptions): Json {
     },
   )
   const requests = componentSchemas(
-    { ObservationBody, CreateObservationsBody, DeviceRegistration, ...staPatchSchemas() },
+    {
+      ObservationBody,
+      CreateObservationsBody,
+      BatchRequest,
+      BatchResponse,
+      DeviceRegistration,
+      ...staPatchSchemas(),
+    },
     {
       io: 'input',
       target: 'draft-2020-12',

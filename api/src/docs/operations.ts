@@ -176,6 +176,19 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 201, description: 'One entry per row', content: JSON_ONLY('CreateObservationsResult') },
   },
   {
+    method: 'post',
+    path: `${STA}/$batch`,
+    tag: 'Batch',
+    summary: 'Several requests in one (STA 11.2, OData JSON batch)',
+    description:
+      'At most 100 requests, run in order through the whole API (keys, permissions and limits apply to ' +
+      'each). `$<id>` at the start of a url is an earlier answer’s Location; a request whose dependsOn ' +
+      'failed is answered 424. atomicityGroup is refused (400).',
+    access: 'write',
+    body: { schema: 'BatchRequest', description: 'The requests' },
+    ok: { status: 200, description: 'One answer per request, in order', content: JSON_ONLY('BatchResponse') },
+  },
+  {
     method: 'delete',
     path: `${STA}/Observations({id})`,
     tag: 'Observations',
