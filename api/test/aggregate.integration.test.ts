@@ -1,14 +1,12 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger, type NewObservation } from '@urbantwin/model'
+import { type NewObservation } from '@urbantwin/model'
 import { openDuckDbStore, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createApp } from '../src/index.ts'
 import { aggregateWindow, DEFAULT_BUCKETS } from '../src/sta/aggregate.ts'
 import { parseQuery } from '../src/sta/odata/parse.ts'
 import { staticKeys } from './static-keys.ts'
+import { serve, type Served } from './serve.ts'
 
 const HOUR = 3_600_000
 const T0 = Date.UTC(2026, 10, 20, 0, 0)
@@ -54,7 +52,7 @@ function expected(
 
 describe('server-side aggregation ($aggregate, $interval) over a real DuckDB store and HTTP', () => {
   let store: Store
-  let server: Server
+  let api: Served
   let base: string
   let fill: number
   let thingId: number
@@ -71,19 +69,15 @@ describe('server-side aggregation ($aggregate, $interval) over a real DuckDB sto
       seeded.push(reading(fill, ms, (ms / 60_000) % 97))
     seeded.push(reading(fill, T0 + 5 * 60_000, 'sensor fault'))
     await store.appendObservations(seeded)
-    const app = createApp({
+    api = await serve({
       store,
-      log: silentLogger,
       maxTop: 1000,
       auth: staticKeys({}),
-      devices: { register: async () => null },
     })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = api.base
   })
   afterAll(async () => {
-    await new Promise((r) => server.close(r))
+    await api?.close()
     await store.close()
   })
 

@@ -1,38 +1,31 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '@urbantwin/model'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createApp } from '../src/index.ts'
 import { staticKeys } from './static-keys.ts'
+import { serve, type Served } from './serve.ts'
 
 const OPERATOR = 'batch-operator-key-0123'
 const READER = 'batch-reader-key-0123'
 
 describe('JSON $batch (STA 11.2) over a real DuckDB store and HTTP', () => {
   let store: Store
-  let server: Server
+  let api: Served
   let base: string
   let device: DeviceRecord
 
   beforeAll(async () => {
     store = await openDuckDbStore({ path: ':memory:' })
     device = await store.provisionDevice(sampleProvision('b-1'))
-    const app = createApp({
+    api = await serve({
       store,
-      log: silentLogger,
       maxTop: 100,
       auth: staticKeys({ [OPERATOR]: 'operator', [READER]: 'reader' }),
-      devices: { register: async () => null },
     })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = api.base
   })
   afterAll(async () => {
-    await new Promise((r) => server.close(r))
+    await api?.close()
     await store.close()
   })
 

@@ -1,15 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '@urbantwin/model'
 import { openStore, type StoreWithTimeSeries, type TimeSeriesOptions } from '@urbantwin/store'
 import { forceFlush, startVictoriaMetrics, type VictoriaMetrics } from '@urbantwin/store/test-engines'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createApp } from '../src/index.ts'
 import { staticKeys } from './static-keys.ts'
+import { serve, type Served } from './serve.ts'
 
 /**
  * SensorThings API v1.1 by conformance class (OGC 18-088 Annex A), the same suite on each store
@@ -53,7 +50,7 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
   let dir: string
   let engine: Awaited<ReturnType<Backend['open']>>
   let store: StoreWithTimeSeries
-  let server: Server
+  let api: Served
   let base: string
   let thingId: number
   let fill: number
@@ -87,16 +84,12 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
     thingId = d.thingId
     fill = d.datastreams.fillingLevel!
     temp = d.datastreams.temperature!
-    const app = createApp({
+    api = await serve({
       store,
-      log: silentLogger,
       maxTop: 1000,
       auth: staticKeys({ [OPERATOR]: 'operator' }),
-      devices: { register: async () => null },
     })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = api.base
     // 48 hourly fill levels, a text reading, and temperatures through CreateObservations
     for (let h = 0; h < 48; h++) {
       const r = await send('POST', `/v1.1/Datastreams(${fill})/Observations`, {
@@ -146,7 +139,7 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
   }, 120_000)
 
   afterAll(async () => {
-    await new Promise((r) => server?.close(r))
+    await api?.close()
     await store?.close()
     await engine?.stop()
     rmSync(dir, { recursive: true, force: true })

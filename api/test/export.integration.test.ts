@@ -1,12 +1,9 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '@urbantwin/model'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createApp } from '../src/index.ts'
 import { staticKeys } from './static-keys.ts'
+import { serve, type Served } from './serve.ts'
 
 type Json = Record<string, unknown>
 
@@ -25,7 +22,7 @@ function links(header: string | null): Map<string, string> {
 
 describe('open-data exports: CSV, GeoJSON and the DCAT catalogue over a real DuckDB store and HTTP', () => {
   let store: Store
-  let server: Server
+  let api: Served
   let base: string
   let c1: DeviceRecord
   let c2: DeviceRecord
@@ -45,20 +42,16 @@ describe('open-data exports: CSV, GeoJSON and the DCAT catalogue over a real Duc
         result: m * 10,
       })),
     )
-    const app = createApp({
+    api = await serve({
       store,
-      log: silentLogger,
       maxTop: 50,
       auth: staticKeys({}),
-      devices: { register: async () => null },
     })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = api.base
   })
 
   afterAll(async () => {
-    await new Promise((r) => server.close(r))
+    await api?.close()
     await store.close()
   })
 

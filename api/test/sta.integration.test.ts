@@ -1,18 +1,16 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '@urbantwin/model'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createApp, type DeviceRegistration } from '../src/index.ts'
+import type { DeviceRegistration } from '../src/index.ts'
 import { staticKeys } from './static-keys.ts'
+import { serve, type Served } from './serve.ts'
 
 const ADMIN_KEY = 'test-admin-key-0123456789'
 
 describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
   let store: Store
-  let server: Server
+  let api: Served
   let base: string
   let device: DeviceRecord
   const registered: DeviceRegistration[] = []
@@ -31,9 +29,8 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
         result: m * 10,
       })),
     )
-    const app = createApp({
+    api = await serve({
       store,
-      log: silentLogger,
       maxTop: 50,
       auth: staticKeys({ [ADMIN_KEY]: 'admin' }),
       devices: {
@@ -49,13 +46,11 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
         },
       },
     })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = api.base
   })
 
   afterAll(async () => {
-    await new Promise((r) => server.close(r))
+    await api?.close()
     await store.close()
   })
 

@@ -1,12 +1,10 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger, type ObservationRecord } from '@urbantwin/model'
+import { type ObservationRecord } from '@urbantwin/model'
 import { openDuckDbStore, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { createApp } from '../src/index.ts'
 import { staticKeys } from './static-keys.ts'
+import { serve, type Served } from './serve.ts'
 
 const OPERATOR = 'operator-key-0123456789'
 const READER = 'reader-key-0123456789'
@@ -14,7 +12,7 @@ const DEVICE = 'device-key-0123456789'
 
 describe('creating and deleting Observations (STA 10.2, 10.4, 14.4) over a real DuckDB store and HTTP', () => {
   let store: Store
-  let server: Server
+  let api: Served
   let base: string
   let fill: number
   let temp: number
@@ -25,20 +23,16 @@ describe('creating and deleting Observations (STA 10.2, 10.4, 14.4) over a real 
     const d = await store.provisionDevice(sampleProvision('w-1'))
     fill = d.datastreams.fillingLevel!
     temp = d.datastreams.temperature!
-    const app = createApp({
+    api = await serve({
       store,
-      log: silentLogger,
       maxTop: 100,
       auth: staticKeys({ [OPERATOR]: 'operator', [READER]: 'reader', [DEVICE]: 'device' }),
-      devices: { register: async () => null },
       onObservationsCreated: (obs) => created.push(...obs),
     })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = api.base
   })
   afterAll(async () => {
-    await new Promise((r) => server.close(r))
+    await api?.close()
     await store.close()
   })
 
