@@ -47,7 +47,7 @@ export type AppDeps = {
   requestTimeoutMs?: number
   /** Requests per window by key or address; a limit of 0 (the default) turns it off. */
   rateLimit?: Partial<RateLimits>
-  /** Origins allowed by CORS: '*' or exact origins (`https://portal.example.org`); [] = no CORS headers. */
+  /** Origins allowed by CORS: '*' or exact origins (scheme, host and port of a portal); [] = no CORS headers. */
   corsOrigins?: '*' | readonly string[]
   /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client address. */
   trustProxy?: boolean | number | string

@@ -142,27 +142,7 @@ export function mqttPage(doc: Json): string {
     text(obj(s).description),
   ])
   const channels = Object.entries(obj(doc.channels))
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${text(info.title)}: MQTT topics</title>
-<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
-<link rel="stylesheet" href="/docs/assets/docs.css">
-</head>
-<body>
-<a class="skip" href="#main">Skip to the topics</a>
-<header>
-<nav aria-label="Documentation">
-<ul>
-<li><a href="/docs">HTTP API (OpenAPI)</a></li>
-<li><a href="/docs/mqtt" aria-current="page">MQTT topics (AsyncAPI)</a></li>
-<li><a href="/api/openapi.json">openapi.json</a></li>
-<li><a href="/api/asyncapi.json">asyncapi.json</a></li>
-</ul>
-</nav>
-</header>
+  return `${pageTop({ title: `${text(info.title)}: MQTT topics`, skipTo: 'the topics', current: '/docs/mqtt' })}
 <main id="main" class="reference">
 <h1>${text(info.title)} <small>AsyncAPI ${text(doc.asyncapi)}, version ${text(info.version)}</small></h1>
 <p>${text(info.description)}</p>
@@ -177,4 +157,42 @@ ${channels.map(([id, c]) => channel(doc, id, obj(c))).join('\n')}
 </body>
 </html>
 `
+}
+
+const NAVIGATION: ReadonlyArray<[href: string, label: string]> = [
+  ['/docs', 'HTTP API (OpenAPI)'],
+  ['/docs/mqtt', 'MQTT topics (AsyncAPI)'],
+  ['/api/openapi.json', 'openapi.json'],
+  ['/api/asyncapi.json', 'asyncapi.json'],
+]
+
+/**
+ * The start of a documentation page up to \`<main>\`: language, local styles only, a skip link and
+ * the navigation between the pages (`current` marked for screen readers). `title` is HTML.
+ */
+export function pageTop(p: {
+  title: string
+  skipTo: string
+  current: string
+  stylesheets?: readonly string[]
+}) {
+  const styles = ['/docs/assets/docs.css', ...(p.stylesheets ?? [])]
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${p.title}</title>
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+${styles.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
+</head>
+<body>
+<a class="skip" href="#main">Skip to ${escapeHtml(p.skipTo)}</a>
+<header>
+<nav aria-label="Documentation">
+<ul>
+${NAVIGATION.map(([href, label]) => `<li><a href="${href}"${href === p.current ? ' aria-current="page"' : ''}>${escapeHtml(label)}</a></li>`).join('\n')}
+</ul>
+</nav>
+</header>`
 }

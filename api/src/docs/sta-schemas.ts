@@ -10,6 +10,7 @@ import {
   Thing,
 } from '@urbantwin/model'
 import { AGGREGATE_FNS, REGISTRY_SETS } from '@urbantwin/store'
+import { PATCH_SCHEMAS } from '../sta/write/entities.ts'
 import {
   datastreamJson,
   featureOfInterestJson,
@@ -205,9 +206,7 @@ export function staSchemas(): Record<string, z.ZodType> {
  * each optional, nothing else. By component name: `ThingPatch`, ….
  */
 export function staPatchSchemas(): Record<string, z.ZodType> {
-  return Object.fromEntries(
-    REGISTRY_SETS.map((set) => [`${entityName(set)}Patch`, PROPERTIES[set].partial().strict()]),
-  )
+  return Object.fromEntries(REGISTRY_SETS.map((set) => [`${entityName(set)}Patch`, PATCH_SCHEMAS[set]]))
 }
 
 /** Property names of each set for `GET …(id)/{property}` (STA 9.2.4), as the router checks them. */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { Router, type RequestHandler } from 'express'
 import { withHost } from '../docs/asyncapi.ts'
-import { escapeHtml, mqttPage } from '../docs/mqtt-page.ts'
+import { escapeHtml, mqttPage, pageTop } from '../docs/mqtt-page.ts'
 
 type Json = Record<string, unknown>
 
@@ -42,28 +42,12 @@ const CSP = [
   "frame-ancestors 'self'",
 ].join('; ')
 
-const REFERENCE_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>UrbanTwin API reference</title>
-<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
-<link rel="stylesheet" href="/docs/assets/docs.css">
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-</head>
-<body>
-<a class="skip" href="#main">Skip to the reference</a>
-<header>
-<nav aria-label="Documentation">
-<ul>
-<li><a href="/docs" aria-current="page">HTTP API (OpenAPI)</a></li>
-<li><a href="/docs/mqtt">MQTT topics (AsyncAPI)</a></li>
-<li><a href="/api/openapi.json">openapi.json</a></li>
-<li><a href="/api/asyncapi.json">asyncapi.json</a></li>
-</ul>
-</nav>
-</header>
+const REFERENCE_PAGE = `${pageTop({
+  title: 'UrbanTwin API reference',
+  skipTo: 'the reference',
+  current: '/docs',
+  stylesheets: ['/docs/assets/swagger-ui.css'],
+})}
 <main id="main">
 <h1 class="skip">${escapeHtml('UrbanTwin API reference')}</h1>
 <noscript><p>The interactive reference needs JavaScript; the document itself is <a href="/api/openapi.json">/api/openapi.json</a>.</p></noscript>

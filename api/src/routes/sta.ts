@@ -3,8 +3,14 @@ import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from 
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 import { EntityId } from '../sta/query.ts'
-import { pageOf, type RegistrySet, type Store } from '@urbantwin/store'
-import { QueryError, pageRequest, parseQuery, type RequestQuery } from '../sta/odata/parse.ts'
+import { REGISTRY_SETS, pageOf, type RegistrySet, type Store } from '@urbantwin/store'
+import {
+  QueryError,
+  pageRequest,
+  parseQuery,
+  type AggregateOption,
+  type RequestQuery,
+} from '../sta/odata/parse.ts'
 import { aggregateJson } from '../sta/aggregate.ts'
 import { createRows, observationFrom } from '../sta/write/observations.ts'
 import { patchFrom } from '../sta/write/entities.ts'
@@ -41,15 +47,7 @@ export type StaDeps = {
 /** Root of the service (STA 9.2.1): entity sets and server settings. */
 function serviceRoot(base: string) {
   // Only the collections served so far; the remaining entity sets of STA 9.2.1 follow with the full API.
-  const sets = [
-    'Things',
-    'Locations',
-    'HistoricalLocations',
-    'Datastreams',
-    'Sensors',
-    'ObservedProperties',
-    'FeaturesOfInterest',
-  ]
+  const sets = [...REGISTRY_SETS, 'FeaturesOfInterest']
   return {
     value: sets.map((name) => ({ name, url: `${base}/${name}` })),
     serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
@@ -81,10 +79,12 @@ export function staRouter(deps: StaDeps): Router {
     return q
   }
 
+  /** `aggregate`: answers a request with `$aggregate` (the extension, on one collection only). */
   function collection<T>(
     path: string,
     load: (req: Request, page: PageRequest) => Promise<Page<T> | null>,
     toJson: (l: Links, item: T) => Record<string, unknown>,
+    aggregate?: (req: Request, q: RequestQuery & { aggregate: AggregateOption }) => Promise<unknown>,
   ) {
     const pageFor = async (req: Request, q: RequestQuery) => {
       const page = await load(req, pageRequest(q, limits.defaultTop))
@@ -101,7 +101,9 @@ export function staRouter(deps: StaDeps): Router {
       )
     })
     router.get(path, async (req, res) => {
-      const q = queryOf(req)
+      const q = queryOf(req, aggregate !== undefined)
+      if (aggregate && q.aggregate)
+        return void res.json(await aggregate(req, { ...q, aggregate: q.aggregate }))
       if (!q.resultFormat) expander.check(toJson, q)
       const page = await pageFor(req, q)
       const l = links(req)
@@ -327,18 +329,16 @@ export function staRouter(deps: StaDeps): Router {
     res.status(200).end()
   })
 
-  // extension: server-side aggregation (sta/aggregate.ts); without $aggregate the collection below answers
-  router.get('/Datastreams\\(:id\\)/Observations', async (req, res, next) => {
-    const q = queryOf(req, true)
-    if (!q.aggregate) return next()
-    if (!(await store.datastream(idOf(req))))
-      throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
-    res.json(await aggregateJson(store, idOf(req), { ...q, aggregate: q.aggregate }, url(req)))
-  })
   collection(
     '/Datastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
+    // extension: server-side aggregation (sta/aggregate.ts)
+    async (req, q) => {
+      if (!(await store.datastream(idOf(req))))
+        throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+      return aggregateJson(store, idOf(req), q, url(req))
+    },
   )
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(

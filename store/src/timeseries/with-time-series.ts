@@ -129,26 +129,20 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
     return point ? { ...point, id } : null
   }
 
+  /** The registry's sites of a kind, with values from the latest-value index over both stores. */
   async function latestOfKind(kind: string, key: string): Promise<LatestOfKind[]> {
     const rows = await registry.latestOfKind(kind, key)
-    const streams = rows.flatMap((r) => (r.datastreamId === null ? [] : [r.datastreamId]))
-    const latest = await ts.latest(streams)
+    const newest = await latest.get(rows.flatMap((r) => (r.datastreamId === null ? [] : [r.datastreamId])))
     return rows.map((r) => {
-      const p = r.datastreamId === null ? undefined : latest.get(r.datastreamId)
-      const newer = p && (r.phenomenonTime === null || msOf(p.phenomenonTime) > msOf(r.phenomenonTime))
-      return newer ? { ...r, result: p.result, phenomenonTime: p.phenomenonTime } : r
+      const o = r.datastreamId === null ? undefined : newest.get(r.datastreamId)?.observation
+      return o ? { ...r, result: o.result, phenomenonTime: o.phenomenonTime } : r
     })
   }
 
   return {
     ...registry,
     async appendObservations(obs) {
-      const points = obs.filter(isSeriesObservation).map((o): SeriesPoint => ({
-        datastreamId: o.datastreamId,
-        phenomenonTime: o.phenomenonTime,
-        resultTime: o.resultTime,
-        result: o.result,
-      }))
+      const points = pointsOf(obs)
       const rest = obs.filter((o) => !isSeriesObservation(o))
       if (points.length > 0) await ts.write(points)
       const kept = rest.length > 0 ? await registry.appendObservations(rest) : { inserted: 0 }
@@ -157,13 +151,7 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
       return { inserted: kept.inserted + points.length }
     },
     async createObservations(obs) {
-      const series = obs.filter(isSeriesObservation)
-      const points = series.map((o): SeriesPoint => ({
-        datastreamId: o.datastreamId,
-        phenomenonTime: o.phenomenonTime,
-        resultTime: o.resultTime,
-        result: o.result,
-      }))
+      const points = pointsOf(obs)
       if (points.length > 0) await ts.write(points)
       const held = await registry.createObservations(obs.filter((o) => !isSeriesObservation(o)))
       const fromEngine = await records(points)
@@ -215,4 +203,14 @@ function mergeBuckets(a: readonly Bucket[], b: readonly Bucket[], combine: (x: n
   const out = new Map(a.map((x) => [x.start, x.value]))
   for (const x of b) out.set(x.start, out.has(x.start) ? combine(out.get(x.start)!, x.value) : x.value)
   return [...out].map(([start, value]) => ({ start, value })).sort((x, y) => msOf(x.start) - msOf(y.start))
+}
+
+/** The observations a time-series engine keeps, as its points. */
+function pointsOf(obs: readonly NewObservation[]): SeriesPoint[] {
+  return obs.filter(isSeriesObservation).map((o) => ({
+    datastreamId: o.datastreamId,
+    phenomenonTime: o.phenomenonTime,
+    resultTime: o.resultTime,
+    result: o.result,
+  }))
 }

@@ -11,6 +11,10 @@ export const JSON_LD_MEDIA_TYPE = 'application/ld+json'
 
 type Json = Record<string, unknown>
 
+/**
+ * Vocabulary IRIs of DCAT-AP(.de) and the EU/IANA format registers. They are names that RDF tools
+ * compare, not addresses: the catalogue carries its context inline and nothing here is fetched.
+ */
 export const CONTEXT = {
   dcat: 'http://www.w3.org/ns/dcat#',
   dct: 'http://purl.org/dc/terms/',
@@ -28,7 +32,7 @@ export type TimeRange = { start: string; end: string }
 export type CatalogueInput = {
   /** Absolute URL of the catalogue itself (its `@id`). */
   self: string
-  /** Absolute URL of the SensorThings service root, e.g. `https://host/v1.1`. */
+  /** Absolute URL of the SensorThings service root (`<public URL>/v1.1`). */
   sta: string
   openData: OpenDataLicence
   datastreams: readonly DatastreamRecord[]

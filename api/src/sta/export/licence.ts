@@ -22,7 +22,10 @@ export const OpenDataLicence = z.object({
 })
 export type OpenDataLicence = z.infer<typeof OpenDataLicence>
 
-/** Datenlizenz Deutschland – Namensnennung 2.0, as GovData and DCAT-AP.de name it. */
+/**
+ * Datenlizenz Deutschland – Namensnennung 2.0, as GovData and DCAT-AP.de name it: the licence's
+ * canonical page (shown to readers of the exports, never fetched) and its DCAT-AP.de IRI.
+ */
 export const DL_DE_BY_2_0 = {
   id: 'dl-de/by-2-0',
   name: 'Datenlizenz Deutschland – Namensnennung – Version 2.0',

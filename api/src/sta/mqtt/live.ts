@@ -22,7 +22,7 @@ export type StaMqttChannel = {
 
 export type StaMqttDeps = {
   store: Pick<Store, 'datastream' | 'createObservations' | 'latestObservations' | 'observations'>
-  /** Base of `@iot.selfLink` as clients reach the API, e.g. `https://udp.example.org/v1.1`. */
+  /** Base of `@iot.selfLink` as clients reach the API: the platform's public URL and `/v1.1`. */
   base: () => string
   log: Logger
   now?: () => Date

@@ -7,7 +7,7 @@ import { parse } from '../../http/parse.ts'
  * STA 10.3 (update an entity, PATCH): an entity's own properties, each optional, nothing else.
  * Navigation links (moving a Datastream to another Thing, …) are not changed this way: 400.
  */
-const PATCHES: Record<RegistrySet, z.ZodType<EntityPatch>> = {
+export const PATCH_SCHEMAS: Record<RegistrySet, z.ZodType<EntityPatch>> = {
   Things: Thing.partial().strict(),
   Locations: Location.partial().strict(),
   HistoricalLocations: z
@@ -20,5 +20,5 @@ const PATCHES: Record<RegistrySet, z.ZodType<EntityPatch>> = {
 }
 
 export function patchFrom(set: RegistrySet, body: unknown): EntityPatch {
-  return parse(PATCHES[set], body, `${set} change`)
+  return parse(PATCH_SCHEMAS[set], body, `${set} change`)
 }
