@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { TimeSeriesEnv } from '@urbantwin/store'
+import { OpenDataLicence, defaultOpenData } from '@urbantwin/api'
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)
 
@@ -16,7 +17,7 @@ export const Env = z.object({
     .describe('Interface to listen on; 0.0.0.0 accepts devices from the network'),
   PUBLIC_URL: z
     .string()
-    .regex(/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'an http(s) URL like https://udp.example.org')
+    .regex(/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'an http(s) URL: scheme, host and an optional path')
     .transform((v) => v.replace(/\/+$/, ''))
     .optional()
     .describe(
@@ -173,8 +174,30 @@ export const Env = z.object({
       return origins
     })
     .describe(
-      'Web origins allowed to call the API from a browser: * (any) or a comma list like https://portal.example.org; empty = none',
+      'Web origins allowed to call the API from a browser: * (any) or a comma list of origins (scheme://host[:port]); empty = none',
     ),
+  OPEN_DATA_PUBLISHER: z
+    .string()
+    .min(1)
+    .default('Urban Data Platform')
+    .describe('Publisher named in the open-data exports and the DCAT catalogue (e.g. the city)'),
+  OPEN_DATA_ATTRIBUTION: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Attribution users of the open data must show; default "UrbanTwin – <OPEN_DATA_PUBLISHER>"'),
+  OPEN_DATA_LICENCE_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Licence of the open data, short id; default dl-de/by-2-0 (set name, URL and IRI with it)'),
+  OPEN_DATA_LICENCE_NAME: z.string().min(1).optional().describe('Licence title'),
+  OPEN_DATA_LICENCE_URL: z
+    .url()
+    .optional()
+    .describe('Licence text for people (the exports\' Link rel="license")'),
+  OPEN_DATA_LICENCE_URI: z.url().optional().describe('Licence IRI for dct:license in the DCAT catalogue'),
+  OPEN_DATA_CONTACT_EMAIL: z.email().optional().describe('Contact for the open data, in the DCAT catalogue'),
   API_TRUST_PROXY: z
     .string()
     .default('false')
@@ -217,4 +240,33 @@ export function envExample(): string {
     )
   }
   return lines.join('\n')
+}
+
+/**
+ * Licence, attribution and publisher of the open data from the settings: dl-de/by-2-0 unless an
+ * `OPEN_DATA_LICENCE_ID` is given, which then needs its name, URL and IRI too.
+ */
+export function openDataOf(c: Config): OpenDataLicence {
+  const d = defaultOpenData(c.OPEN_DATA_PUBLISHER)
+  const licence = c.OPEN_DATA_LICENCE_ID
+    ? {
+        id: c.OPEN_DATA_LICENCE_ID,
+        name: c.OPEN_DATA_LICENCE_NAME,
+        url: c.OPEN_DATA_LICENCE_URL,
+        uri: c.OPEN_DATA_LICENCE_URI,
+      }
+    : d.licence
+  const r = OpenDataLicence.safeParse({
+    ...d,
+    licence,
+    attribution: c.OPEN_DATA_ATTRIBUTION ?? d.attribution,
+    ...(c.OPEN_DATA_CONTACT_EMAIL
+      ? { contact: { name: c.OPEN_DATA_PUBLISHER, email: c.OPEN_DATA_CONTACT_EMAIL } }
+      : {}),
+  })
+  if (!r.success)
+    throw new Error(
+      'OPEN_DATA_LICENCE_ID needs OPEN_DATA_LICENCE_NAME, OPEN_DATA_LICENCE_URL and OPEN_DATA_LICENCE_URI',
+    )
+  return r.data
 }

@@ -11,7 +11,7 @@ import { createIngest, createWalConsumer, type ConsumerStats, type IngestStats }
 import type { Logger, ObservationEvent } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
 import { openStore, openWal, timeSeriesOptions, type WalStats } from '@urbantwin/store'
-import type { Config } from './config.ts'
+import { openDataOf, type Config } from './config.ts'
 import { prepareCredentials, type Credentials } from './credentials.ts'
 import { provisionDevice, registerDevice } from './provisioning.ts'
 import { viewerDir } from './viewer.ts'
@@ -173,6 +173,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         perKey: config.API_RATE_LIMIT_KEY_PER_MINUTE,
       },
       corsOrigins: config.API_CORS_ORIGINS,
+      openData: openDataOf(config),
       trustProxy: config.API_TRUST_PROXY,
       docs: {
         deviceKinds: deviceKinds.values(),

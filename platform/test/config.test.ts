@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { envExample, loadConfig } from '../src/config.ts'
+import { defaultOpenData } from '@urbantwin/api'
+import { envExample, loadConfig, openDataOf } from '../src/config.ts'
 
 describe('platform config', () => {
   it('has the documented defaults', () => {
@@ -48,6 +49,28 @@ describe('platform config', () => {
     expect(() => loadConfig({ API_MAX_BODY: 'huge' })).toThrow(/API_MAX_BODY/)
     expect(() => loadConfig({ API_ANONYMOUS_READ: 'yes' })).toThrow(/API_ANONYMOUS_READ/)
     expect(() => loadConfig({ API_TRUST_PROXY: 'any proxy at all' })).toThrow(/API_TRUST_PROXY/)
+  })
+
+  it('names the publisher, licence and attribution of the open data from the settings', () => {
+    expect(openDataOf(loadConfig({}))).toEqual(defaultOpenData())
+    const city = openDataOf(
+      loadConfig({
+        OPEN_DATA_PUBLISHER: 'Landeshauptstadt München',
+        OPEN_DATA_CONTACT_EMAIL: 'opendata@muenchen.invalid',
+        OPEN_DATA_LICENCE_ID: 'cc-by/4.0',
+        OPEN_DATA_LICENCE_NAME: 'Creative Commons Namensnennung 4.0 International',
+        OPEN_DATA_LICENCE_URL: 'https://creativecommons.org/licenses/by/4.0/',
+        OPEN_DATA_LICENCE_URI: 'http://dcat-ap.de/def/licenses/cc-by/4.0',
+      }),
+    )
+    expect(city).toMatchObject({
+      licence: { id: 'cc-by/4.0' },
+      attribution: 'UrbanTwin – Landeshauptstadt München',
+      publisher: { name: 'Landeshauptstadt München' },
+      contact: { email: 'opendata@muenchen.invalid' },
+    })
+    expect(() => openDataOf(loadConfig({ OPEN_DATA_LICENCE_ID: 'x' }))).toThrow(/OPEN_DATA_LICENCE_NAME/)
+    expect(() => loadConfig({ OPEN_DATA_CONTACT_EMAIL: 'not an address' })).toThrow(/OPEN_DATA_CONTACT_EMAIL/)
   })
 
   it('starts from .env.example copied to .env as it is', () => {
