@@ -4,8 +4,8 @@
  * at one-minute resolution) and live container readings arriving over MQTT at `--rate` msgs/s.
  * Scenarios: the latest Observation of one Datastream, 24 h of one Datastream, an hourly average over
  * the whole history, the Masterportal latest-values query over all Things, and throughput at 100
- * clients. The peer, measured the same way in the same run, is `GET /api/health` (HTTP and Express
- * with no store behind it). The fleet file is built once and cached in the temp dir (`--rebuild`).
+ * clients. The peer, measured the same way in the same run, is `GET /v1.1`, the service root (HTTP,
+ * Express and the API's middleware on the same thread, with no store behind it). The fleet file is built once and cached in the temp dir (`--rebuild`).
  * Loopback only; bounded durations; every process it starts is stopped by PID.
  */
 import { spawn } from 'node:child_process'
@@ -213,11 +213,11 @@ function scenarios(fleet: Fleet): Scenario[] {
   const value = (body: unknown) => (body as { value?: unknown[] }).value ?? []
   return [
     {
-      name: 'peer: GET /api/health',
+      name: 'peer: GET /v1.1 (service root)',
       target: '',
       connections: CONNECTIONS,
-      path: () => '/api/health',
-      check: (b) => ((b as { status?: string }).status === 'ok' ? null : 'not ok'),
+      path: () => '/v1.1',
+      check: (b) => (value(b).length > 0 ? null : 'no entity sets'),
     },
     {
       name: 'latest Observation of one Datastream',
@@ -304,6 +304,15 @@ async function main() {
   const tmp = tempDataDir()
   mkdirSync(join(tmp.dir, 'data'), { recursive: true })
   copyFileSync(fleetFile, join(tmp.dir, 'data', 'urbantwin.duckdb'))
+  {
+    // the fleet's last day is still in the recent table: the platform's compaction would move it on its
+    // first run (STORE_COMPACT_MIN_ROWS), here it is done before measuring rather than during it
+    const copy = await openDuckDbStore({ path: join(tmp.dir, 'data', 'urbantwin.duckdb') })
+    const t0 = performance.now()
+    const { moved } = await copy.compactObservations(fleet.endMs)
+    await copy.close()
+    process.stderr.write(`recent table compacted: ${moved.toLocaleString('en')} moved in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
+  }
   const p = await startPlatformProcess({
     dataDir: tmp.dir,
     // compaction ran when the fleet was built; a daily run during the measurement is another bench

@@ -58,7 +58,7 @@ export type AppDeps = {
   /** Prometheus exposition for `GET /metrics` (operator key). */
   metrics?: () => Promise<{ contentType: string; body: string }>
   /** Health facts reported at /api/health. */
-  health?: () => Record<string, unknown>
+  health?: () => Record<string, unknown> | Promise<Record<string, unknown>>
   /** What the MQTT document (/api/asyncapi.json, /docs/mqtt) describes beyond the API's own schemas. */
   docs?: {
     /** Device kinds whose uplink payloads are documented (`deviceKinds` of @urbantwin/devices). */
@@ -100,8 +100,8 @@ export function createApp(deps: AppDeps): Express {
   if (cors) app.use(cors)
   if (timeoutMs > 0) app.use(deadline(timeoutMs, log))
   // for probes: before keys and limits
-  app.get('/api/health', (_req, res) => {
-    res.json({ status: 'ok', ...deps.health?.() })
+  app.get('/api/health', async (_req, res) => {
+    res.json({ status: 'ok', ...(await deps.health?.()) })
   })
   // the documents and the reference pages are public and static, like the health check: before keys and limits
   const openData = deps.openData ?? defaultOpenData()

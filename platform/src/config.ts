@@ -87,9 +87,17 @@ export const Env = z.object({
     .int()
     .min(0)
     .max(1440)
-    .default(60)
+    .default(1)
     .describe(
-      'How often the embedded store moves Observations of past days (UTC) into its archive, sorted by Datastream; 0 = never',
+      'How often the embedded store moves Observations into its archive, sorted by Datastream: those of past days (UTC), or nearly all once STORE_COMPACT_MIN_ROWS wait; 0 = never',
+    ),
+  STORE_COMPACT_MIN_ROWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(500_000)
+    .describe(
+      'Recent Observations from which compaction moves all but the last minute without waiting for the day to end (reads of one Datastream scan the recent ones); 0 = only past days',
     ),
   WAL_GROUP_COMMIT_MS: z.coerce
     .number()

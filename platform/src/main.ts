@@ -1,19 +1,12 @@
 import { existsSync } from 'node:fs'
-import { pino } from 'pino'
 import { loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
 import { startPlatform } from './platform.ts'
 
 /** `npm start`: the only place that reads the environment, opens sockets and handles signals. */
 if (existsSync('.env')) process.loadEnvFile('.env')
 const config = loadConfig(process.env)
-const log = pino({
-  level: config.LOG_LEVEL,
-  base: { service: 'urbantwin' },
-  redact: {
-    paths: ['password', '*.password', 'token', '*.token', 'apiKey', 'authorization', '*.authorization'],
-    censor: '[redacted]',
-  },
-})
+const log = createLogger(config)
 
 /** Lifecycle lines (ready, stopping, stopped) are always written: scripts and tests wait for them. */
 const lifecycle = log.child({}, { level: 'info' })
@@ -59,5 +52,12 @@ async function shutdown(signal: string) {
   lifecycle.info({}, 'platform stopped')
   process.exit(0)
 }
+void platform.failed.then(async (err) => {
+  // the store and the API are gone: stop the rest, so that a supervisor restarts the whole platform
+  log.fatal({ err }, 'the data thread failed')
+  stopping = true
+  await platform.stop()
+  process.exit(1)
+})
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

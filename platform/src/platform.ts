@@ -2,20 +2,19 @@ import { EventEmitter } from 'node:events'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import express from 'express'
-import { createApp, createStaMqtt } from '@urbantwin/api'
+import { createStaMqtt } from '@urbantwin/api'
 import { createBroker, hashToken } from '@urbantwin/broker'
-import { ChirpstackUplinkEvent, TtsUplinkMessage, deviceKind, deviceKinds } from '@urbantwin/devices'
+import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
+import { pathnameOf } from '@urbantwin/flows/paths'
 import { createIngest, createWalConsumer, type ConsumerStats, type IngestStats } from '@urbantwin/ingest'
-import type { Logger, ObservationEvent } from '@urbantwin/model'
+import type { Logger, ObservationEvent, ObservationRecord } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
-import { openStore, openWal, timeSeriesOptions, type WalStats } from '@urbantwin/store'
-import { openDataOf, type Config } from './config.ts'
+import { openWal, timeSeriesOptions, type WalStats } from '@urbantwin/store'
+import type { Config } from './config.ts'
 import { prepareCredentials, type Credentials } from './credentials.ts'
-import { provisionDevice, registerDevice } from './provisioning.ts'
-import { viewerDir } from './viewer.ts'
-import { scheduleCompaction } from './compaction.ts'
+import { startDataThread } from './data-thread.ts'
+import { provisionDevice } from './provisioning.ts'
 import { createMetrics } from './metrics.ts'
 import { mqttApiKeyLogin, publicUrl } from './sta-mqtt.ts'
 
@@ -33,6 +32,8 @@ export type RunningPlatform = {
   mqttPort: number
   /** What was generated on this start and must be shown to the operator once (never logged). */
   firstStart: Credentials['firstStart']
+  /** Settles if the data thread (store and API) ends on its own: the platform cannot go on without it. */
+  failed: Promise<Error>
   stop: () => Promise<void>
 }
 
@@ -48,16 +49,15 @@ function listen(server: HttpServer | TcpServer, port: number, host: string): Pro
   })
 }
 
-/** The path of a request target, without parsing it as a URL (which can throw). */
-function pathOf(url: string | undefined): string {
-  return (url ?? '/').split('?')[0] ?? '/'
-}
-
 function close(server: HttpServer | TcpServer): Promise<void> {
   return new Promise((done) => server.close(() => done()))
 }
 
-/** Starts everything in one process on the embedded store. Resolves when the platform serves. */
+/**
+ * Starts everything in one process on the embedded store, on two threads: this one runs the broker,
+ * the WAL, ingest's decoding, Node-RED and the simulators; the data thread (startDataThread) owns the
+ * store and serves the API. Resolves when the platform serves.
+ */
 export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
   const dataDir = resolve(config.DATA_DIR)
   const { secrets, apiKeys, firstStart, movedLegacyKey } = await prepareCredentials(
@@ -68,11 +68,26 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
   if (movedLegacyKey)
     log.info({ file: apiKeys.path }, 'operator key of secrets.json moved, hashed, to the API key file')
   const timeSeries = timeSeriesOptions(config)
-  const store = await openStore({
-    path: join(dataDir, 'urbantwin.duckdb'),
-    timeSeries,
+  // filled in below; the data thread asks only once it serves HTTP
+  let mainSide = {
+    health: (): PlatformHealth | null => null,
+    metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    forget: (_deviceId: string) => {},
+    created: (_created: readonly ObservationRecord[]) => {},
+  }
+  const data = await startDataThread({
+    config,
+    dataDir,
+    log,
+    main: {
+      health: async () => ({ ...mainSide.health() }),
+      metrics: () => mainSide.metrics(),
+      forget: async (deviceId) => mainSide.forget(deviceId),
+      observationsCreated: async (created) => mainSide.created(created),
+    },
   })
-  const stops: Array<() => Promise<void>> = [() => store.close()]
+  const { store } = data
+  const stops: Array<() => Promise<void>> = [() => data.stop()]
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) {
       await stop().catch((err: unknown) => log.error({ err }, 'shutdown step failed'))
@@ -122,14 +137,6 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       commitLagMs: config.WAL_COMMIT_LAG_MS ?? (timeSeries.backend === 'duckdb' ? 0 : 60_000),
     })
     consumer.start()
-    if (config.STORE_COMPACT_EVERY_MINUTES > 0) {
-      const stopCompaction = scheduleCompaction({
-        store,
-        everyMs: config.STORE_COMPACT_EVERY_MINUTES * 60_000,
-        log: log.child({ component: 'store' }),
-      })
-      stops.push(stopCompaction)
-    }
     stops.push(async () => {
       // the broker is closed by now: store what the WAL still holds (bounded), the rest is replayed next start
       await Promise.race([consumer.caughtUp(), new Promise((r) => setTimeout(r, 5000).unref())])
@@ -157,39 +164,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const mqttPort = await listen(tcp, config.MQTT_PORT, config.BIND_HOST)
     stops.push(() => close(tcp))
 
-    const app = createApp({
-      store,
-      log: log.child({ component: 'api' }),
-      auth: apiKeys,
-      anonymousRead: config.API_ANONYMOUS_READ,
-      onObservationsCreated: sta.created,
-      maxTop: config.API_MAX_TOP,
-      maxExpandDepth: config.API_MAX_EXPAND_DEPTH,
-      maxBody: config.API_MAX_BODY,
-      requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
-      rateLimit: {
-        windowMs: 60_000,
-        anonymous: config.API_RATE_LIMIT_PER_MINUTE,
-        perKey: config.API_RATE_LIMIT_KEY_PER_MINUTE,
-      },
-      corsOrigins: config.API_CORS_ORIGINS,
-      openData: openDataOf(config),
-      trustProxy: config.API_TRUST_PROXY,
-      docs: {
-        deviceKinds: deviceKinds.values(),
-        lorawan: { tts: TtsUplinkMessage, chirpstack: ChirpstackUplinkEvent },
-        mqttPort,
-      },
-      devices: {
-        register: async (r) => {
-          const kind = deviceKind(r.kind)
-          if (!kind) return null
-          const registered = await registerDevice(store, kind, r)
-          ingest.forget(registered.deviceId) // a new calibration or question applies from the next uplink
-          return registered
-        },
-      },
-      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+    mainSide = {
       health: (): PlatformHealth => ({
         ingest: ingest.stats(),
         wal: wal.stats(),
@@ -197,12 +172,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         mqttClients: broker.aedes.connectedClients,
         timeSeries: { backend: config.TS_BACKEND, reachable: consumer.stats().storeDownSince === null },
       }),
-      extra: (a) => {
-        const dir = viewerDir()
-        if (dir) a.use(express.static(dir, { index: 'index.html', maxAge: '1h' }))
-        else log.warn({}, 'viewer not built: run npm run build')
-      },
-    })
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+      forget: (deviceId) => ingest.forget(deviceId),
+      created: (created) => sta.created(created),
+    }
     const server = createHttpServer()
     const flows = createFlows({
       server,
@@ -212,15 +185,15 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       credentialSecret: secrets.nodeRed.credentialSecret,
       observations,
     })
+    // on loopback only: the data thread's public port hands /flows and /mqtt on to this server
     server.on('request', (req, res) => {
-      const path = pathOf(req.url)
-      if (isUnder(path, '/flows')) flows.app(req, res)
-      else app(req, res)
+      if (isUnder(pathnameOf(req.url), '/flows')) flows.app(req, res)
+      else res.writeHead(404).end()
     })
     broker.attachWebSocket(server, '/mqtt')
     server.on('upgrade', (req, socket) => {
       // WebSocket endpoints: /mqtt (broker) and /flows/comms (Node-RED editor); nothing else.
-      const path = pathOf(req.url)
+      const path = pathnameOf(req.url)
       if (path !== '/mqtt' && !isUnder(path, '/flows')) socket.destroy()
     })
     stops.push(async () => {
@@ -229,7 +202,9 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     })
     await flows.start()
     stops.push(() => flows.stop())
-    const httpPort = await listen(server, config.HTTP_PORT, config.BIND_HOST)
+    const internalPort = await listen(server, 0, '127.0.0.1')
+    const httpPort = await data.control.serve({ mqttPort, forward: { host: '127.0.0.1', port: internalPort } })
+    stops.push(() => data.control.closeHttp())
     boundHttpPort = httpPort
 
     const scenarios = munichScenarios({
@@ -258,7 +233,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       })
       stops.push(() => run.stop())
     }
-    return { httpPort, mqttPort, firstStart, stop: stopAll }
+    return { httpPort, mqttPort, firstStart, failed: data.failed, stop: stopAll }
   } catch (err) {
     await stopAll()
     throw err

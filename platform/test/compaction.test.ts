@@ -39,6 +39,44 @@ describe('scheduled compaction of past days (real DuckDB)', () => {
     await store.close()
   })
 
+  it('moves all but the last minute once the recent table holds minRows, and only past days before', async () => {
+    const store = await openDuckDbStore({ path: ':memory:' })
+    const d = await store.provisionDevice(sampleProvision('c-1'))
+    const fill = d.datastreams.fillingLevel!
+    const now = Date.UTC(2026, 10, 23, 15, 30)
+    const at = (ms: number) => new Date(ms).toISOString()
+    const append = (minutesAgo: number[]) =>
+      store.appendObservations(
+        minutesAgo.map((m) => ({
+          datastreamId: fill,
+          phenomenonTime: at(now - m * 60_000),
+          resultTime: at(now - m * 60_000),
+          result: m,
+        })),
+      )
+    const lines: unknown[][] = []
+    const log = { info: (...a: unknown[]) => lines.push(a), warn: (...a: unknown[]) => lines.push(a) } as unknown as Logger
+    const spy = vi.spyOn(store, 'compactObservations')
+    await append([5, 4, 3])
+    // three recent rows, minRows four: today's rows stay
+    let stop = scheduleCompaction({ store, everyMs: 3_600_000, minRows: 4, log, firstAfterMs: 0, now: () => now })
+    await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1))
+    await stop()
+    expect(spy).toHaveBeenLastCalledWith(startOfUtcDay(now))
+    expect(await store.recentObservations()).toBe(3)
+    // four or more: all but the last minute move, the newest row stays recent
+    await append([2, 0.5])
+    stop = scheduleCompaction({ store, everyMs: 3_600_000, minRows: 4, log, firstAfterMs: 0, now: () => now })
+    await vi.waitFor(() => expect(lines).toHaveLength(1))
+    await stop()
+    expect(spy).toHaveBeenLastCalledWith(now - 60_000)
+    expect(lines[0]![0]).toMatchObject({ moved: 4 })
+    expect(await store.recentObservations()).toBe(1)
+    const all = await store.observations(fill, { top: 10, skip: 0 })
+    expect(all.items.map((o) => o.result)).toEqual([0.5, 2, 3, 4, 5])
+    await store.close()
+  })
+
   it('logs a failed run as a warning and keeps the schedule', async () => {
     const lines: unknown[][] = []
     const log = {
@@ -48,6 +86,7 @@ describe('scheduled compaction of past days (real DuckDB)', () => {
     let calls = 0
     const stop = scheduleCompaction({
       store: {
+        recentObservations: () => Promise.resolve(0),
         compactObservations: () =>
           ++calls === 1 ? Promise.reject(new Error('disk full')) : Promise.resolve({ moved: 1 }),
       },

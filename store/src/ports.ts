@@ -188,6 +188,8 @@ export type ObservationStore = {
    * transaction, so that reads and writes go on in between. Ids and contents do not change.
    */
   compactObservations(beforeMs: number): Promise<{ moved: number }>
+  /** How many Observations wait in the recent table for compaction (0 for a store without one). */
+  recentObservations(): Promise<number>
 }
 
 /** A message that could not become observations, as kept for operators. */

@@ -186,6 +186,38 @@ describe('LatestIndex', () => {
     expect((await index.get([3])).get(3)).toEqual({ observation: record(3, 4), more: true })
   })
 
+  it('learns from what a write stored: known Datastreams without a read, unknown ones on their first read', async () => {
+    const reads: Id[][] = []
+    let visible: ObservationRecord[] = [record(4, 1)]
+    const index = new LatestIndex(async (ids) => {
+      reads.push([...ids])
+      const out = new Map<Id, Latest>()
+      for (const id of ids) {
+        const mine = visible.filter((o) => o.datastreamId === id)
+        if (mine.length > 0) out.set(id, { observation: mine.at(-1)!, seen: mine.length })
+      }
+      return out
+    })
+    expect((await index.get([4])).get(4)).toEqual({ observation: record(4, 1), more: false })
+    expect(reads).toEqual([[4]])
+    // Datastream 4 is known: its newest comes from the write; 5 is not: marked, read when asked for
+    visible = [...visible, record(4, 3), record(4, 2), record(5, 7)]
+    index.stored([
+      { latest: { observation: record(4, 3), seen: 2 }, fromMs: Date.parse(at(2)) },
+      { latest: { observation: record(5, 7), seen: 1 }, fromMs: Date.parse(at(7)) },
+    ])
+    expect((await index.get([4])).get(4)).toEqual({ observation: record(4, 3), more: true })
+    expect(reads).toEqual([[4]])
+    expect((await index.get([5])).get(5)).toEqual({ observation: record(5, 7), more: false })
+    expect(reads).toEqual([[4], [5]])
+    // an older one stored later only says that more exist; a newer one replaces the newest
+    index.stored([{ latest: { observation: record(5, 6), seen: 1 }, fromMs: Date.parse(at(6)) }])
+    expect((await index.get([5])).get(5)).toEqual({ observation: record(5, 7), more: true })
+    index.stored([{ latest: { observation: record(5, 9), seen: 1 }, fromMs: Date.parse(at(9)) }])
+    expect((await index.get([5])).get(5)).toEqual({ observation: record(5, 9), more: true })
+    expect(reads).toEqual([[4], [5]])
+  })
+
   it('takes only newest-first, unfiltered, uncounted first pages', () => {
     const desc = { expr: { kind: 'property' as const, path: ['phenomenonTime'] }, direction: 'desc' as const }
     expect(isLatestOnly(latestOnly)).toBe(true)

@@ -64,6 +64,15 @@ describe('the platform process stops cleanly on SIGTERM and its data survives a 
       expect(thingsRes.headers.get('access-control-allow-origin')).toBe('https://portal.example.org')
       const things = (await thingsRes.json()) as Collection
       expect(things['@iot.count']).toBe(2)
+      // Node-RED runs on the main thread, the public port on the data thread: the editor is reached through it
+      const editor = await fetch(`${second.base}/flows/`)
+      expect(editor.status).toBe(200)
+      expect(await editor.text()).toMatch(/<title>[^<]+<\/title>/)
+      const login = (await (await fetch(`${second.base}/flows/auth/login`)).json()) as { type?: string }
+      expect(login.type).toBe('credentials')
+      // ingest's counters come from the main thread too
+      const health = (await (await fetch(`${second.base}/api/health`)).json()) as { ingest?: { received?: number } }
+      expect(health.ingest?.received).toEqual(expect.any(Number))
     } finally {
       expect(await second.stop('SIGINT')).toBe(0)
     }

@@ -4,6 +4,9 @@ import type { LatestObservation } from '../ports.ts'
 /** A Datastream's newest Observation, and how many Observations the read went through. */
 export type Latest = { observation: ObservationRecord; seen: number }
 
+/** What one write stored for one Datastream (see LatestIndex.stored). */
+export type StoredNewest = { latest: Latest; fromMs: number }
+
 /**
  * Reads the newest Observation of each of `ids` that has one. With `sinceMs`, only Observations with
  * `phenomenonTime >= sinceMs` need to be considered (the caller knows nothing newer is older).
@@ -45,12 +48,36 @@ export class LatestIndex {
         if (ms < msOf(current.observation.phenomenonTime)) current.more = true
         continue
       }
-      const mark = this.stale.get(o.datastreamId)
-      this.stale.set(o.datastreamId, {
-        fromMs: Math.min(mark?.fromMs ?? ms, ms),
-        toMs: Math.max(mark?.toMs ?? ms, ms),
-      })
+      this.mark(o.datastreamId, ms, ms)
     }
+  }
+
+  /**
+   * Call after a write committed, with the newest Observation per Datastream among what it stored
+   * (`seen`: how many it stored; `fromMs`: the oldest time among them), read in the write's own
+   * transaction. A Datastream the index knows is brought up to date without a read; one it has not
+   * loaded yet is marked as by `appended`.
+   */
+  stored(newest: readonly StoredNewest[]): void {
+    for (const { latest: l, fromMs } of newest) {
+      const id = l.observation.datastreamId
+      const current = this.known.get(id)
+      if (current === undefined) {
+        this.mark(id, fromMs, t(l.observation))
+        continue
+      }
+      if (current === null || t(l.observation) > t(current.observation))
+        this.known.set(id, { observation: l.observation, more: l.seen > 1 || current !== null })
+      else if (t(l.observation) < t(current.observation)) current.more = true
+    }
+  }
+
+  private mark(id: Id, fromMs: number, toMs: number) {
+    const mark = this.stale.get(id)
+    this.stale.set(id, {
+      fromMs: Math.min(mark?.fromMs ?? fromMs, fromMs),
+      toMs: Math.max(mark?.toMs ?? toMs, toMs),
+    })
   }
 
   /** Call after Observations of `ids` were deleted or changed: they are read in full next time. */
