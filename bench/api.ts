@@ -38,11 +38,18 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     rate: { type: 'string', default: '3500' },
     rebuild: { type: 'boolean', default: false },
+    /** Writes V8 CPU profiles of the platform's threads (main and data) into this directory. */
+    profile: { type: 'string' },
+    /** Runs only the scenarios whose name contains this text (the peer always runs). */
+    only: { type: 'string' },
+    /** Rounds over all scenarios, interleaved; the table shows medians (min–max). */
+    runs: { type: 'string', default: '1' },
   },
 })
 const DAYS = Math.max(1, Math.min(60, Number(values.days)))
 const DURATION_S = Math.max(3, Math.min(120, Number(values.duration)))
 const CONNECTIONS = Math.max(1, Math.min(200, Number(values.connections)))
+const RUNS = Math.max(1, Math.min(9, Number(values.runs)))
 /** Half of `npm run bench:ingest`'s end-to-end rate on DuckDB (7,075 msgs/s, issue 4). */
 const INGEST_RATE = Math.max(0, Math.min(20_000, Number(values.rate)))
 const MINUTE = 60_000
@@ -315,16 +322,23 @@ async function main() {
   }
   const p = await startPlatformProcess({
     dataDir: tmp.dir,
-    // compaction ran when the fleet was built; a daily run during the measurement is another bench
-    env: { ...NO_SIMULATION, LOG_LEVEL: 'warn', API_MAX_TOP: '2000', STORE_COMPACT_EVERY_MINUTES: '0' },
+    // compaction runs as configured by default: under this ingest rate it moves the recent rows every minute
+    env: {
+      ...NO_SIMULATION,
+      LOG_LEVEL: 'warn',
+      API_MAX_TOP: '2000',
+    },
+    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
     readyTimeoutMs: 300_000,
   })
-  const list = scenarios(fleet)
+  const all = scenarios(fleet)
+  const masterportal = all.find((s) => s.name.startsWith('Masterportal'))!
+  const list = all.filter((s, i) => i === 0 || values.only === undefined || s.name.includes(values.only))
   const ingest = startIngest(p, fleet, (list.length * (DURATION_S + 5) + 60) * 1000)
   try {
     // the latest-value index reads every Datastream once, on the first request that needs it
     const t0 = performance.now()
-    const cold = await fetch(p.base + list[4]!.path())
+    const cold = await fetch(p.base + masterportal.path())
     const coldMs = performance.now() - t0
     if (cold.status !== 200) throw new Error(`Masterportal query: HTTP ${cold.status}`)
     await new Promise((r) => setTimeout(r, 5000)) // publishers connected and at rate
@@ -333,23 +347,37 @@ async function main() {
       at: performance.now(),
       cpu: cpuOf(p.child.pid!),
     }
-    const rows: string[] = []
-    let peer: Awaited<ReturnType<typeof measure>> | null = null
-    for (const s of list) {
-      const r = await measure(p.base, s)
-      peer ??= r
-      rows.push(
-        `| ${s.name} | ${s.connections} | ${s.target} | ${r.p50.toFixed(0)} | **${r.p99.toFixed(0)}** | ${r.rps.toFixed(0)} | ${(r.p99 / Math.max(1, peer.p99)).toFixed(1)} | ${r.non2xx} / ${r.errors} |`,
-      )
-      process.stderr.write(`${rows.at(-1)}\n`)
+    type Result = Awaited<ReturnType<typeof measure>>
+    const results: Result[][] = list.map(() => [])
+    for (let run = 1; run <= RUNS; run++) {
+      for (const [i, s] of list.entries()) {
+        const r = await measure(p.base, s)
+        results[i]!.push(r)
+        process.stderr.write(
+          `run ${run}/${RUNS} | ${s.name} | p50 ${r.p50.toFixed(0)} | p99 ${r.p99.toFixed(0)} | ${r.rps.toFixed(0)} req/s\n`,
+        )
+      }
     }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const cell = (xs: number[], bold = false) => {
+      const m = median(xs).toFixed(0)
+      const text = bold ? `**${m}**` : m
+      return xs.length === 1 ? text : `${text} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`
+    }
+    const peerP99 = median(results[0]!.map((r) => r.p99))
+    const rows = list.map((s, i) => {
+      const rs = results[i]!
+      const p99 = rs.map((r) => r.p99)
+      const bad = `${rs.reduce((n, r) => n + r.non2xx, 0)} / ${rs.reduce((n, r) => n + r.errors, 0)}`
+      return `| ${s.name} | ${s.connections} | ${s.target} | ${cell(rs.map((r) => r.p50))} | ${cell(p99, true)} | ${cell(rs.map((r) => r.rps))} | ${(median(p99) / Math.max(1, peerP99)).toFixed(1)} | ${bad} |`
+    })
     const after = { stored: (await health(p)).ingest.stored, at: performance.now(), cpu: cpuOf(p.child.pid!) }
     const seconds = (after.at - before.at) / 1000
     const platformCpu = diffCpu(before.cpu, after.cpu).totalMs / 1000
     ingest.stop()
     const load = await ingest.done.catch(() => null)
     console.log(
-      `\nnpm run bench:api: ${fleet.things} Things, ${fleet.datastreams} Datastreams, ${fleet.observations.toLocaleString('en')} Observations (${fleet.days} days at 1 min), DuckDB; ${DURATION_S} s per scenario\n`,
+      `\nnpm run bench:api: ${fleet.things} Things, ${fleet.datastreams} Datastreams, ${fleet.observations.toLocaleString('en')} Observations (${fleet.days} days at 1 min), DuckDB; ${DURATION_S} s per scenario, ${RUNS} run(s)${RUNS > 1 ? ' interleaved, medians (min–max)' : ''}\n`,
     )
     console.log(
       '| scenario | clients | target p99 ms | p50 ms | p99 ms | req/s | p99 × peer | non-2xx / errors |',

@@ -34,8 +34,10 @@ export async function startPlatformProcess(opts: {
   dataDir: string
   env?: Record<string, string>
   readyTimeoutMs?: number
+  /** Extra flags for node, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: readonly string[]
 }): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, MAIN], {
     cwd: opts.dataDir,
     env: {
       PATH: process.env.PATH ?? '',

@@ -25,6 +25,7 @@ import {
   datastreamJson,
   featureOfInterestJson,
   historicalLocationJson,
+  jsonText,
   locationJson,
   observationJson,
   observedPropertyJson,
@@ -33,6 +34,11 @@ import {
   thingJson,
   type Links,
 } from '../sta/serialize.ts'
+
+/** Entities and collections: written with the serialisers' cached text (see jsonText). */
+function sendJson(res: Response, body: unknown) {
+  res.type('application/json').send(jsonText(body))
+}
 
 export type StaDeps = {
   store: Store
@@ -135,7 +141,7 @@ export function staRouter(deps: StaDeps): Router {
         return
       }
       const items = await expander.renderAll(l, toJson, page.items, q)
-      res.json(collectionJson({ items, count: page.count }, q, url(req), (json) => json))
+      sendJson(res, collectionJson({ items, count: page.count }, q, url(req), (json) => json))
     })
   }
 
@@ -152,7 +158,7 @@ export function staRouter(deps: StaDeps): Router {
     router.get(path, async (req, res) => {
       const q = queryOf(req)
       expander.check(toJson, q)
-      res.json(await expander.render(links(req), toJson, await found(req), q))
+      sendJson(res, await expander.render(links(req), toJson, await found(req), q))
     })
     // STA 9.2.4 and 9.2.5: one property (`/Things(1)/name`) and its raw value (`/name/$value`)
     const property = (req: Request): string | null => {

@@ -19,51 +19,109 @@ export type Links = { base: string }
 
 type Json = Record<string, unknown>
 
-function entity(links: Links, set: string, id: number, body: Json, navigation: string[]): Json {
-  const self = `${links.base}/${set}(${id})`
-  const nav = Object.fromEntries(navigation.map((n) => [`${n}@iot.navigationLink`, `${self}/${n}`]))
-  return { '@iot.id': id, '@iot.selfLink': self, ...body, ...nav }
+/** An entity's own JSON (id, links, properties) and its text without the closing brace. */
+type Own = { base: string; set: string; json: Json; text: string; keys: number }
+
+/**
+ * Entities serialised before, per store record: the registry cache and the latest-value index hand
+ * out the same record objects until they change, so a large \`$expand\` (every Thing with its
+ * Datastreams and latest Observations) reuses the JSON and text of all that did not change.
+ */
+const ownOfRecord = new WeakMap<object, Own>()
+/** The entity JSON objects handed out, and what of them is already text (see jsonText). */
+const ownOfJson = new WeakMap<Json, Own>()
+
+function entity(
+  links: Links,
+  set: string,
+  id: number,
+  record: object,
+  body: Json,
+  navigation: readonly string[],
+): Json {
+  let own = ownOfRecord.get(record)
+  // one record may be two entities (a Location is also a FeatureOfInterest): the last one is kept
+  if (own?.base !== links.base || own.set !== set) {
+    const self = `${links.base}/${set}(${id})`
+    const json: Json = { '@iot.id': id, '@iot.selfLink': self }
+    for (const key in body) if (body[key] !== undefined) json[key] = body[key]
+    for (const n of navigation) json[`${n}@iot.navigationLink`] = `${self}/${n}`
+    const text = JSON.stringify(json)
+    own = { base: links.base, set, json, text: text.slice(0, -1), keys: Object.keys(json).length }
+    ownOfRecord.set(record, own)
+  }
+  // a copy: $expand adds navigation properties to it, never to the cached JSON
+  const copy = { ...own.json }
+  ownOfJson.set(copy, own)
+  return copy
+}
+
+/**
+ * JSON text of a response: like JSON.stringify, but entities made by the serialisers here are
+ * written from their cached text, followed by what \`$expand\` added to them (entities' own
+ * properties are never changed after they were made).
+ */
+export function jsonText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + jsonText(value[i] ?? null)
+    return `${out}]`
+  }
+  const json = value as Json
+  if (typeof json.toJSON === 'function') return JSON.stringify(json)
+  const own = ownOfJson.get(json)
+  const keys = Object.keys(json)
+  let out = own ? own.text : '{'
+  let first = !own || own.keys === 0
+  for (let i = own ? own.keys : 0; i < keys.length; i++) {
+    const v = json[keys[i]!]
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
+    out += `${first ? '' : ','}${JSON.stringify(keys[i])}:${jsonText(v)}`
+    first = false
+  }
+  return `${out}}`
 }
 
 export function thingJson(l: Links, t: ThingRecord): Json {
   const { id, deviceId: _d, kind: _k, ...body } = t
-  return entity(l, 'Things', id, body, ['Locations', 'HistoricalLocations', 'Datastreams'])
+  return entity(l, 'Things', id, t, body, ['Locations', 'HistoricalLocations', 'Datastreams'])
 }
 
 export function locationJson(l: Links, x: LocationRecord): Json {
   const { id, thingId: _t, ...body } = x
-  return entity(l, 'Locations', id, body, [])
+  return entity(l, 'Locations', id, x, body, [])
 }
 
 /** A FeatureOfInterest is a Location seen from its Observations (see sta/features.ts). */
 export function featureOfInterestJson(l: Links, x: LocationRecord): Json {
   const { id, name, description, encodingType, location, properties } = x
   const body = { name, description, encodingType, feature: location, ...(properties ? { properties } : {}) }
-  return entity(l, 'FeaturesOfInterest', id, body, ['Observations'])
+  return entity(l, 'FeaturesOfInterest', id, x, body, ['Observations'])
 }
 
 export function historicalLocationJson(l: Links, h: HistoricalLocationRecord): Json {
-  return entity(l, 'HistoricalLocations', h.id, { time: h.time }, ['Thing', 'Locations'])
+  return entity(l, 'HistoricalLocations', h.id, h, { time: h.time }, ['Thing', 'Locations'])
 }
 
 export function datastreamJson(l: Links, d: DatastreamRecord): Json {
   const { id, thingId: _t, sensorId: _s, observedPropertyId: _o, key: _k, ...body } = d
-  return entity(l, 'Datastreams', id, body, ['Thing', 'Sensor', 'ObservedProperty', 'Observations'])
+  return entity(l, 'Datastreams', id, d, body, ['Thing', 'Sensor', 'ObservedProperty', 'Observations'])
 }
 
 export function sensorJson(l: Links, s: SensorRecord): Json {
   const { id, ...body } = s
-  return entity(l, 'Sensors', id, body, ['Datastreams'])
+  return entity(l, 'Sensors', id, s, body, ['Datastreams'])
 }
 
 export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json {
   const { id, ...body } = o
-  return entity(l, 'ObservedProperties', id, body, ['Datastreams'])
+  return entity(l, 'ObservedProperties', id, o, body, ['Datastreams'])
 }
 
 export function observationJson(l: Links, o: ObservationRecord): Json {
   const { id, datastreamId: _d, ...body } = o
-  return entity(l, 'Observations', id, body, ['Datastream'])
+  return entity(l, 'Observations', id, o, body, ['Datastream'])
 }
 
 /** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */
