@@ -206,6 +206,20 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
       expect(obs.map((o) => o.result)).toEqual([11, 12, 13])
     })
 
+    it('lists /Observations of one Datastream named by the filter; across all only on DuckDB (501 on an engine)', async () => {
+      const q = encodeURIComponent(`Datastream/@iot.id eq ${temp} and result ge 11`)
+      const obs = await values(`/v1.1/Observations?$filter=${q}&$orderby=phenomenonTime`)
+      expect(obs.map((o) => o.result)).toEqual([11, 12])
+      const all = await get('/v1.1/Observations?$top=1&$count=true')
+      if (backend.name === 'DuckDB') {
+        expect(all.status).toBe(200)
+        expect(all.body['@iot.count']).toBe(52)
+      } else {
+        expect(all.status).toBe(501)
+        expect(String(all.body.message)).toMatch(/Datastream\/@iot\.id eq/)
+      }
+    })
+
     it('pages with $top, $skip, $count and a resolvable @iot.nextLink', async () => {
       const first = await get(`/v1.1/Datastreams(${fill})/Observations?$top=20&$count=true`)
       expect(first.body['@iot.count']).toBe(49)
@@ -267,6 +281,59 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
       const again = await send('POST', `/v1.1/Datastreams(${temp})/Observations`, body)
       // DuckDB knows it exists; an engine cannot tell a rewrite from a new point
       expect(again.status).toBe(backend.name === 'DuckDB' ? 409 : 201)
+    })
+
+    it('creates a Thing with a Datastream inline (deep insert), which then takes Observations', async () => {
+      const created = await send('POST', '/v1.1/Things', {
+        name: 'Posted container',
+        description: 'deep insert',
+        Locations: [
+          {
+            name: 'Site',
+            description: 'island',
+            encodingType: 'application/geo+json',
+            location: { type: 'Point', coordinates: [11.58, 48.14] },
+          },
+        ],
+        Datastreams: [
+          {
+            name: 'Posted fill level',
+            description: 'fill',
+            unitOfMeasurement: {
+              name: 'percent',
+              symbol: '%',
+              definition: 'http://unitsofmeasure.org/ucum.html#para-29',
+            },
+            observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
+            Sensor: {
+              name: 'Posted sensor',
+              description: 's',
+              encodingType: 'text/html',
+              metadata: 'https://example.org/p',
+            },
+            ObservedProperty: {
+              name: 'Fill',
+              definition: 'https://example.org/def/posted-fill',
+              description: 'f',
+            },
+          },
+        ],
+      })
+      expect(created.status, JSON.stringify(created.body)).toBe(201)
+      const ds = (await values(`/v1.1/Things(${created.body['@iot.id']})/Datastreams`))[0]!
+      const o = await send('POST', `/v1.1/Datastreams(${ds['@iot.id']})/Observations`, {
+        phenomenonTime: iso(T0),
+        result: 61,
+      })
+      expect(o.status).toBe(201)
+      await engine.flush()
+      await vi.waitFor(
+        async () =>
+          expect(
+            (await values(`/v1.1/Datastreams(${ds['@iot.id']})/Observations`)).map((x) => x.result),
+          ).toEqual([61]),
+        { timeout: 30_000, interval: 250 },
+      )
     })
 
     it('deletes an Observation the registry keeps; one an engine keeps is a 501 there', async () => {

@@ -1,5 +1,5 @@
 import type { MessagePort, Worker } from 'node:worker_threads'
-import { ConflictError, UnsupportedOperationError } from '@urbantwin/store'
+import { ConflictError, LinkError, UnsupportedOperationError } from '@urbantwin/store'
 
 /** One end of a thread boundary: a Worker, or `parentPort` inside it. */
 export type Endpoint = Pick<MessagePort | Worker, 'postMessage' | 'on' | 'off'>
@@ -15,6 +15,7 @@ type Reply =
 /** Errors that keep their class across the boundary, so that callers' `instanceof` checks still hold. */
 const ERRORS: Record<string, new (message: string) => Error> = {
   ConflictError,
+  LinkError,
   UnsupportedOperationError,
   TypeError,
   RangeError,

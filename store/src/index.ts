@@ -13,9 +13,14 @@ export type {
   LatestOfKind,
   LatestObservation,
   CreatedObservation,
+  Link,
+  NewThing,
+  NewDatastream,
+  NewEntity,
 } from './ports.ts'
 export {
   ConflictError,
+  LinkError,
   UnsupportedOperationError,
   REGISTRY_SETS,
   type RegistrySet,

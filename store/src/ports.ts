@@ -1,5 +1,6 @@
 import type { AggregateQuery, Bucket } from './timeseries/port.ts'
 import type {
+  Datastream,
   DatastreamRecord,
   DatastreamSpec,
   Id,
@@ -9,6 +10,7 @@ import type {
   NewObservation,
   ObservationRecord,
   ObservationResult,
+  ObservedProperty,
   ObservedPropertyRecord,
   Page,
   PageRequest,
@@ -78,6 +80,34 @@ export class UnsupportedOperationError extends Error {
   override readonly name = 'UnsupportedOperationError'
 }
 
+/** A link in a created entity: to one that exists, or to one created with it (deep insert, STA 10.2.1.1). */
+export type Link<T> = { id: Id } | { create: T }
+
+/** A Thing created through the API, with its Locations and Datastreams created alongside. */
+export type NewThing = { thing: Thing; locations: readonly Location[]; datastreams: readonly NewDatastream[] }
+/** A Datastream created through the API; its Sensor and ObservedProperty exist or come with it. */
+export type NewDatastream = {
+  datastream: Datastream
+  sensor: Link<Sensor>
+  observedProperty: Link<ObservedProperty>
+}
+/**
+ * What `create` makes (STA 10.2). A Location belongs to one Thing here, so one on its own needs that
+ * Thing. An ObservedProperty given inline whose definition exists, or a Sensor whose name and metadata
+ * do, is that one: they are unique in this registry.
+ */
+export type NewEntity =
+  | { set: 'Things'; thing: NewThing }
+  | { set: 'Locations'; location: Location; thingId: Id }
+  | { set: 'Sensors'; sensor: Sensor }
+  | { set: 'ObservedProperties'; observedProperty: ObservedProperty }
+  | { set: 'Datastreams'; datastream: NewDatastream; thing: Link<NewThing> }
+
+/** A link of a created entity names none (a 400: the request is wrong, not the registry's state). */
+export class LinkError extends Error {
+  override readonly name = 'LinkError'
+}
+
 /** Registry entity sets that can be changed and deleted one by one. */
 export const REGISTRY_SETS = [
   'Things',
@@ -134,6 +164,8 @@ export type Registry = {
   sensor(id: Id): Promise<SensorRecord | null>
   observedProperties(page: PageRequest): Promise<Page<ObservedPropertyRecord>>
   observedProperty(id: Id): Promise<ObservedPropertyRecord | null>
+  /** Creates an entity and what comes inline with it, in one transaction; the new entity's id. */
+  create(e: NewEntity): Promise<Id>
   /** Changes an entity's own properties; false when there is none with that id. */
   patch(set: RegistrySet, id: Id, values: EntityPatch): Promise<boolean>
   /**
@@ -169,6 +201,11 @@ export type ObservationStore = {
   deleteObservation(id: Id): Promise<boolean>
   /** Newest first (STA default order for this platform). */
   observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
+  /**
+   * Observations of every Datastream (\`GET /Observations\`), newest first unless ordered. A store whose
+   * numbers live in a time-series engine answers only a filter that pins one Datastream.
+   */
+  allObservations(page: PageRequest): Promise<Page<ObservationRecord>>
   observation(id: Id): Promise<ObservationRecord | null>
   /**
    * The newest Observation of each of `datastreamIds` that has one, from a latest-value index;

@@ -9,7 +9,7 @@ import { componentSchemas } from './json-schema.ts'
 import type { Access, Content, Operation } from './operations.ts'
 import { idParameter, queryParameters } from './parameters.ts'
 import { allOperations } from './sta-operations.ts'
-import { staPatchSchemas, staSchemas } from './sta-schemas.ts'
+import { staPatchSchemas, staPostSchemas, staSchemas } from './sta-schemas.ts'
 
 export type OpenApiOptions = {
   /** Whether open data is readable without a key (`API_ANONYMOUS_READ`). */
@@ -205,6 +205,7 @@ export function openApiDocument(opts: OpenApiOptions): Json {
       BatchResponse,
       DeviceRegistration,
       ...staPatchSchemas(),
+      ...staPostSchemas(),
     },
     {
       io: 'input',

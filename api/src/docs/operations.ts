@@ -91,6 +91,11 @@ export const STA_ROUTES: readonly StaRoute[] = [
   one('/Datastreams({id})/Sensor', 'Sensors', 'The Sensor of a Datastream'),
   one('/Datastreams({id})/ObservedProperty', 'ObservedProperties', 'The ObservedProperty of a Datastream'),
   list('/Datastreams({id})/Observations', 'Observations', 'The Observations of a Datastream, newest first'),
+  list(
+    '/Observations',
+    'Observations',
+    'The Observations of every Datastream, newest first; with a time-series engine only for $filter=Datastream/@iot.id eq <id> (else 501)',
+  ),
   one('/Observations({id})', 'Observations', 'An Observation'),
   one('/Observations({id})/Datastream', 'Datastreams', 'The Datastream of an Observation'),
   one('/Observations({id})/FeatureOfInterest', 'FeaturesOfInterest', 'Where an Observation was made'),

@@ -8,6 +8,7 @@ import {
 } from './operations.ts'
 import { REGISTRY_SETS, type RegistrySet } from '@urbantwin/store'
 import { entityName, propertyNamesOf } from './sta-schemas.ts'
+import { CREATABLE_SETS, type CreatableSet } from '../sta/write/entities.ts'
 
 /**
  * The SensorThings rows of the operation table, expanded as routes/sta.ts registers them: a collection
@@ -136,11 +137,36 @@ function registryWrites(set: RegistrySet): Operation[] {
   ]
 }
 
+/** STA 10.2: a key with `write` creates registry entities, with related ones inline (deep insert). */
+function registryCreates(set: CreatableSet): Operation {
+  const entity = entityName(set)
+  return {
+    method: 'post',
+    path: `/v1.1/${set}`,
+    tag: set,
+    summary: `Create a ${entity} (STA 10.2)`,
+    description:
+      'Related entities come inline or as `{"@iot.id": n}` links: a Thing with its Locations and Datastreams ' +
+      '(each with its Sensor and ObservedProperty), a Datastream with its Thing. A Location belongs to one Thing ' +
+      'here: on its own it names that Thing in `Things`. An inline Sensor or ObservedProperty equal to one that ' +
+      'exists (name and metadata; definition) is that one. A link to nothing is a 400.',
+    access: 'write',
+    body: { schema: `${entity}Post`, description: `The new ${entity}` },
+    ok: {
+      status: 201,
+      description: `The created ${entity}; its address in Location`,
+      content: { 'application/json': [entity] },
+    },
+    errors: [409],
+  }
+}
+
 /** All operations of this deployment: the table, with what createApp leaves out removed. */
 export function allOperations(opts: { metrics: boolean }): Operation[] {
   return [
     ...STA_ROUTES.flatMap(staOperations),
     ...REGISTRY_SETS.flatMap(registryWrites),
+    ...CREATABLE_SETS.map(registryCreates),
     ...OPERATIONS,
   ].filter((o) => opts.metrics || o.path !== '/metrics')
 }

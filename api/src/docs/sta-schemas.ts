@@ -10,7 +10,7 @@ import {
   Thing,
 } from '@urbantwin/model'
 import { AGGREGATE_FNS, REGISTRY_SETS } from '@urbantwin/store'
-import { PATCH_SCHEMAS } from '../sta/write/entities.ts'
+import { CREATABLE_SETS, PATCH_SCHEMAS, POST_SCHEMAS } from '../sta/write/entities.ts'
 import {
   datastreamJson,
   featureOfInterestJson,
@@ -207,6 +207,11 @@ export function staSchemas(): Record<string, z.ZodType> {
  */
 export function staPatchSchemas(): Record<string, z.ZodType> {
   return Object.fromEntries(REGISTRY_SETS.map((set) => [`${entityName(set)}Patch`, PATCH_SCHEMAS[set]]))
+}
+
+/** Bodies of `POST /v1.1/<set>` (STA 10.2, with deep insert): `ThingPost`, …. */
+export function staPostSchemas(): Record<string, z.ZodType> {
+  return Object.fromEntries(CREATABLE_SETS.map((set) => [`${entityName(set)}Post`, POST_SCHEMAS[set]]))
 }
 
 /** Property names of each set for `GET …(id)/{property}` (STA 9.2.4), as the router checks them. */

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from '@urbantwin/model'
-import { ConflictError, UnsupportedOperationError, UnsupportedQueryError } from '@urbantwin/store'
+import { ConflictError, LinkError, UnsupportedOperationError, UnsupportedQueryError } from '@urbantwin/store'
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -48,6 +48,8 @@ function fromExpress(err: unknown): HttpError | null {
   // something the store cannot do at all (one point of a time-series engine)
   if (err instanceof UnsupportedOperationError) return new HttpError(501, 'NOT_IMPLEMENTED', err.message)
   if (err instanceof ConflictError) return new HttpError(409, 'CONFLICT', err.message)
+  // a link of a created entity names none: the request is wrong
+  if (err instanceof LinkError) return new HttpError(400, 'BAD_REQUEST', err.message)
   if (typeof err !== 'object' || err === null || !('status' in err)) return null
   const status = Number((err as { status: unknown }).status)
   const type = String((err as { type?: unknown }).type ?? '')

@@ -13,7 +13,7 @@ import {
 } from '../sta/odata/parse.ts'
 import { aggregateJson } from '../sta/aggregate.ts'
 import { createRows, observationFrom } from '../sta/write/observations.ts'
-import { patchFrom } from '../sta/write/entities.ts'
+import { CREATABLE_SETS, createFrom, patchFrom, type CreatableSet } from '../sta/write/entities.ts'
 import { createExpander } from '../sta/expand.ts'
 import { asLocationQuery, createFeatures } from '../sta/features.ts'
 import { catalogueRouter } from './catalogue.ts'
@@ -141,7 +141,10 @@ export function staRouter(deps: StaDeps): Router {
         return
       }
       const items = await expander.renderAll(l, toJson, page.items, q)
-      sendJson(res, collectionJson({ items, count: page.count }, q, url(req), (json) => json))
+      sendJson(
+        res,
+        collectionJson({ items, count: page.count }, q, url(req), (json) => json),
+      )
     })
   }
 
@@ -323,6 +326,13 @@ export function staRouter(deps: StaDeps): Router {
         throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
       res.json(toJson(links(req), (await load(idOf(req))) as never))
     })
+    // STA 10.2: create, with related entities inline or linked by id (deep insert)
+    if ((CREATABLE_SETS as readonly string[]).includes(set))
+      router.post(`/${set}`, async (req, res) => {
+        const id = await store.create(createFrom(set as CreatableSet, req.body))
+        const json = toJson(links(req), (await load(id)) as never)
+        res.status(201).location(String(json['@iot.selfLink'])).json(json)
+      })
     router.delete(`/${set}\\(:id\\)`, async (req, res) => {
       if (!(await store.remove(set, idOf(req))))
         throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
@@ -346,6 +356,7 @@ export function staRouter(deps: StaDeps): Router {
       return aggregateJson(store, idOf(req), q, url(req))
     },
   )
+  collection('/Observations', (_req, p) => store.allObservations(p), observationJson)
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(
     '/Observations\\(:id\\)/Datastream',

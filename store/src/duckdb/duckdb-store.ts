@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import { DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api'
-import type { Id, NewObservation, PageRequest } from '@urbantwin/model'
+import type { Id, Location, NewObservation, ObservedProperty, PageRequest, Sensor } from '@urbantwin/model'
 import {
   ConflictError,
+  LinkError,
+  type Link,
+  type NewDatastream,
+  type NewEntity,
+  type NewThing,
   type DeviceProvision,
   type DeviceRecord,
   type LatestOfKind,
@@ -30,6 +36,7 @@ import {
 } from './columns.ts'
 import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import { LatestIndex, isLatestOnly, latestPage, type StoredNewest } from '../query/latest-index.ts'
+import { pinnedDatastream, withFilter } from '../query/pinned.ts'
 import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
 import {
   toDatastream,
@@ -232,7 +239,12 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       )
       .then(
         (rows) =>
-          new Map(rows.map((r) => [Number(r.datastream_id), { observation: toObservation(r), seen: Number(r.seen) }])),
+          new Map(
+            rows.map((r) => [
+              Number(r.datastream_id),
+              { observation: toObservation(r), seen: Number(r.seen) },
+            ]),
+          ),
       )
   const latest = new LatestIndex((ids, sinceMs) =>
     reads.exclusive((sql) =>
@@ -487,7 +499,123 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return rows.length
   }
 
+  /** An entity a link names, checked inside the transaction that uses it. */
+  async function linked(sql: Sql, table: string, what: string, id: Id): Promise<number> {
+    if (!(await sql.one(`SELECT 1 AS ok FROM ${table} WHERE id = ?`, [id])))
+      throw new LinkError(`there is no ${what} ${id} to link to`)
+    return id
+  }
+
+  const sensorOf = (sql: Sql, link: Link<Sensor>) =>
+    'id' in link
+      ? linked(sql, 'sensors', 'Sensor', link.id)
+      : idOf(
+          sql,
+          'SELECT id FROM sensors WHERE name = ? AND metadata = ?',
+          [link.create.name, link.create.metadata],
+          'INSERT INTO sensors (name, description, encoding_type, metadata) VALUES (?, ?, ?, ?)',
+          [link.create.name, link.create.description, link.create.encodingType, link.create.metadata],
+        )
+
+  const observedPropertyOf = (sql: Sql, link: Link<ObservedProperty>) =>
+    'id' in link
+      ? linked(sql, 'observed_properties', 'ObservedProperty', link.id)
+      : idOf(
+          sql,
+          'SELECT id FROM observed_properties WHERE definition = ?',
+          [link.create.definition],
+          'INSERT INTO observed_properties (name, definition, description) VALUES (?, ?, ?)',
+          [link.create.name, link.create.definition, link.create.description],
+        )
+
+  /** A Thing's new Location becomes where it is now, with a HistoricalLocation (STA 10.2.1.2). */
+  async function createLocation(sql: Sql, thingId: number, l: Location): Promise<number> {
+    const [lon, lat] = l.location.coordinates
+    const row = await sql.one(
+      `INSERT INTO locations (thing_id, name, description, encoding_type, properties, lon, lat)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [thingId, l.name, l.description, l.encodingType, json(l.properties), lon, lat],
+    )
+    const id = Number(row?.id)
+    await sql.run('INSERT INTO historical_locations (thing_id, time, location_id) VALUES (?, now(), ?)', [
+      thingId,
+      id,
+    ])
+    return id
+  }
+
+  /** Datastreams made through the API get a key of their own: ingest maps device readings by kind keys. */
+  async function createDatastream(sql: Sql, thingId: number, d: NewDatastream): Promise<number> {
+    const [sensorId, opId] = [
+      await sensorOf(sql, d.sensor),
+      await observedPropertyOf(sql, d.observedProperty),
+    ]
+    const x = d.datastream
+    const row = await sql.one(
+      `INSERT INTO datastreams (thing_id, sensor_id, observed_property_id, key, name, description, unit, observation_type, properties)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [
+        thingId,
+        sensorId,
+        opId,
+        `sta-${randomUUID()}`,
+        x.name,
+        x.description,
+        json(x.unitOfMeasurement),
+        x.observationType,
+        json(x.properties),
+      ],
+    )
+    return Number(row?.id)
+  }
+
+  async function createThing(sql: Sql, t: NewThing): Promise<number> {
+    const row = await sql.one(
+      'INSERT INTO things (name, description, properties) VALUES (?, ?, ?) RETURNING id',
+      [t.thing.name, t.thing.description, json(t.thing.properties)],
+    )
+    const thingId = Number(row?.id)
+    for (const l of t.locations) await createLocation(sql, thingId, l)
+    for (const d of t.datastreams) await createDatastream(sql, thingId, d)
+    return thingId
+  }
+
+  async function createIn(sql: Sql, e: NewEntity): Promise<number> {
+    switch (e.set) {
+      case 'Things':
+        return createThing(sql, e.thing)
+      case 'Locations':
+        return createLocation(sql, await linked(sql, 'things', 'Thing', e.thingId), e.location)
+      case 'Sensors':
+        if (
+          await sql.one('SELECT id FROM sensors WHERE name = ? AND metadata = ?', [
+            e.sensor.name,
+            e.sensor.metadata,
+          ])
+        )
+          throw new ConflictError('a Sensor with this name and metadata exists')
+        return sensorOf(sql, { create: e.sensor })
+      case 'ObservedProperties':
+        if (
+          await sql.one('SELECT id FROM observed_properties WHERE definition = ?', [
+            e.observedProperty.definition,
+          ])
+        )
+          throw new ConflictError('an ObservedProperty with this definition exists')
+        return observedPropertyOf(sql, { create: e.observedProperty })
+      case 'Datastreams': {
+        const thingId =
+          'id' in e.thing
+            ? await linked(sql, 'things', 'Thing', e.thing.id)
+            : await createThing(sql, e.thing.create)
+        return createDatastream(sql, thingId, e.datastream)
+      }
+    }
+  }
+
   const store: Store = {
+    create: (e) => afterRegistryChange(conn.transaction((sql) => createIn(sql, e))),
+
     provisionDevice: (p: DeviceProvision) =>
       afterRegistryChange(
         conn.transaction(async (sql) => {
@@ -742,7 +870,9 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       const { inserted, newest } = await conn.transaction(async (sql) => {
         // ids come from one sequence: what this insert stores has ids above its last value now
         const before = Number(
-          (await sql.one(`SELECT coalesce(last_value, 0) AS id FROM duckdb_sequences() WHERE sequence_name = 'observation_ids'`))!.id,
+          (await sql.one(
+            `SELECT coalesce(last_value, 0) AS id FROM duckdb_sequences() WHERE sequence_name = 'observation_ids'`,
+          ))!.id,
         )
         const n = await insertObservations(conn.conn, sql, obs)
         return { inserted: n, newest: n > 0 ? await storedSince(sql, before) : [] }
@@ -858,6 +988,24 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
               'phenomenon_time DESC, id DESC',
             ),
           ),
+
+    allObservations: (p) => {
+      const pinned = pinnedDatastream(p.filter)
+      // one Datastream named by the filter: its own path (the latest-value index, its zone maps)
+      if (pinned) return store.observations(pinned.id, withFilter(p, pinned.rest))
+      return reads.exclusive((sql) =>
+        page(
+          sql,
+          'all_observations',
+          [],
+          p,
+          toObservation,
+          OBSERVATION_QUERY_COLUMNS,
+          OBSERVATION_COLUMNS,
+          'phenomenon_time DESC, id DESC',
+        ),
+      )
+    },
 
     observation: (id) =>
       reads.exclusive(async (sql) => {

@@ -6,6 +6,7 @@ import { isSeriesId } from './series-ids.ts'
 import type { SeriesIds } from './series-id-blocks.ts'
 import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import { timeBounds } from '../query/time-bounds.ts'
+import { pinnedDatastream, withFilter } from '../query/pinned.ts'
 import { LatestIndex, isLatestOnly, latestPage, type Latest } from '../query/latest-index.ts'
 
 /** Observations a `$filter`/`$orderby` may read from a time-series engine for one request. */
@@ -139,8 +140,19 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
     })
   }
 
+  /** Across Datastreams the engine would be asked for every series: only one pinned by the filter. */
+  async function allObservations(page: PageRequest): Promise<Page<ObservationRecord>> {
+    const pinned = pinnedDatastream(page.filter)
+    if (!pinned)
+      throw new UnsupportedOperationError(
+        'Observations across all Datastreams are not listed from a time-series engine; name one with $filter=Datastream/@iot.id eq <id>, or read /Datastreams(<id>)/Observations',
+      )
+    return observations(pinned.id, withFilter(page, pinned.rest))
+  }
+
   return {
     ...registry,
+    allObservations,
     async appendObservations(obs) {
       const points = pointsOf(obs)
       const rest = obs.filter((o) => !isSeriesObservation(o))
