@@ -334,7 +334,7 @@ async function main() {
   const all = scenarios(fleet)
   const masterportal = all.find((s) => s.name.startsWith('Masterportal'))!
   const list = all.filter((s, i) => i === 0 || values.only === undefined || s.name.includes(values.only))
-  const ingest = startIngest(p, fleet, (list.length * (DURATION_S + 5) + 60) * 1000)
+  const ingest = startIngest(p, fleet, (RUNS * list.length * (DURATION_S + 5) + 60) * 1000)
   try {
     // the latest-value index reads every Datastream once, on the first request that needs it
     const t0 = performance.now()

@@ -4,6 +4,7 @@ import { pageRequest, type QueryLimits } from './odata/parse.ts'
 import { createFeatures } from './features.ts'
 import {
   datastreamJson,
+  extendable,
   featureOfInterestJson,
   historicalLocationJson,
   locationJson,
@@ -192,8 +193,9 @@ export function createExpander(store: Store, limits: QueryLimits) {
   async function renderAll(l: Links, to: ToJson, items: readonly unknown[], q: EntityQuery): Promise<Json[]> {
     const sel = q.select ? select(to as (l: Links, item: unknown) => Json, q.select) : null
     const full = items.map((item) => to(l, item as never))
-    const out = sel ? full.map(sel) : full
-    if (!q.expand?.length || items.length === 0) return out
+    if (!q.expand?.length || items.length === 0) return sel ? full.map(sel) : full
+    // $select makes new objects; the serialisers' own are shared and frozen: copies get the expansions
+    const out = sel ? full.map(sel) : full.map(extendable)
     const navs = NAVIGATION.get(to) ?? {}
     for (const [name, nested] of levels(q.expand)) {
       const nav = navs[name]! // check() has refused unknown names before anything was loaded

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { DatastreamRecord, LocationRecord, ObservationRecord, ThingRecord } from '@urbantwin/model'
 import {
   datastreamJson,
+  extendable,
   jsonText,
   locationJson,
   featureOfInterestJson,
@@ -68,7 +69,7 @@ describe('jsonText', () => {
           const t = thing(1)
           const streams = [datastream(10, 1), datastream(11, 1)]
           const render = (obs: ObservationRecord[]) => {
-            const json = thingJson(l, t)
+            const json = extendable(thingJson(l, t))
             json.Locations = [
               locationJson(l, {
                 id: 5,
@@ -80,7 +81,7 @@ describe('jsonText', () => {
               }),
             ]
             json.Datastreams = streams.map((d) => {
-              const dj = datastreamJson(l, d)
+              const dj = extendable(datastreamJson(l, d))
               const mine = obs.filter((o) => o.datastreamId === d.id).map((o) => observationJson(l, o))
               dj.Observations = mine
               if (count) dj['Observations@iot.count'] = mine.length
@@ -102,11 +103,18 @@ describe('jsonText', () => {
     )
   })
 
-  it('never hands out the cached JSON: what $expand adds to one answer is not in the next', () => {
+  it('hands out frozen JSON: what $expand adds goes to a copy and is not in the next answer', () => {
     const t = thing(2)
-    const first = thingJson(l, t)
+    const shared = thingJson(l, t)
+    expect(Object.isFrozen(shared)).toBe(true)
+    expect(() => {
+      ;(shared as Record<string, unknown>).Datastreams = []
+    }).toThrow(TypeError)
+    const first = extendable(shared)
     first.Datastreams = [datastreamJson(l, datastream(20, 2))]
+    expect(jsonText(first)).toContain('Datastreams(20)')
     const second = thingJson(l, t)
+    expect(second).toBe(shared)
     expect(second).not.toHaveProperty('Datastreams')
     expect(jsonText(second)).toBe(JSON.stringify(second))
     expect(jsonText(second)).not.toContain('Datastreams(20)')

@@ -28,7 +28,7 @@ type Own = { base: string; set: string; json: Json; text: string; keys: number }
  * Datastreams and latest Observations) reuses the JSON and text of all that did not change.
  */
 const ownOfRecord = new WeakMap<object, Own>()
-/** The entity JSON objects handed out, and what of them is already text (see jsonText). */
+/** Entity JSON objects made here (cached, frozen) and their copies that \`extendable\` made. */
 const ownOfJson = new WeakMap<Json, Own>()
 
 function entity(
@@ -47,12 +47,21 @@ function entity(
     for (const key in body) if (body[key] !== undefined) json[key] = body[key]
     for (const n of navigation) json[`${n}@iot.navigationLink`] = `${self}/${n}`
     const text = JSON.stringify(json)
-    own = { base: links.base, set, json, text: text.slice(0, -1), keys: Object.keys(json).length }
+    own = { base: links.base, set, json: Object.freeze(json), text: text.slice(0, -1), keys: Object.keys(json).length }
     ownOfRecord.set(record, own)
+    ownOfJson.set(own.json, own)
   }
-  // a copy: $expand adds navigation properties to it, never to the cached JSON
-  const copy = { ...own.json }
-  ownOfJson.set(copy, own)
+  return own.json
+}
+
+/**
+ * A copy of entity JSON that \`$expand\` may add navigation properties to: what the serialisers hand
+ * out is shared between answers, and frozen so that nothing changes it by mistake.
+ */
+export function extendable(json: Json): Json {
+  const copy = { ...json }
+  const own = ownOfJson.get(json)
+  if (own) ownOfJson.set(copy, own)
   return copy
 }
 
