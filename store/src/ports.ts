@@ -171,7 +171,7 @@ export type Registry = {
   /**
    * Deletes an entity and what cannot exist without it (STA 10.4): a Thing takes its Datastreams,
    * Locations and HistoricalLocations; a Datastream its Observations; a Sensor or ObservedProperty
-   * the Datastreams that use it; a Location the HistoricalLocations that name it. \`datastreamsGoing\`
+   * the Datastreams that use it; a Location the HistoricalLocations that name it. `datastreamsGoing`
    * is told which Datastreams go before anything is deleted, and may refuse by throwing.
    * False when there is no such entity.
    */
@@ -190,7 +190,7 @@ export type ObservationStore = {
   appendObservations(obs: readonly NewObservation[]): Promise<{ inserted: number }>
   /**
    * Stores each Observation unless its Datastream already has one at that phenomenonTime, and returns
-   * what is stored under each key, in input order: \`created\` is false where one existed (and is
+   * what is stored under each key, in input order: `created` is false where one existed (and is
    * returned instead). A time-series engine does not tell: its points count as created.
    */
   createObservations(obs: readonly NewObservation[]): Promise<CreatedObservation[]>
@@ -202,7 +202,7 @@ export type ObservationStore = {
   /** Newest first (STA default order for this platform). */
   observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
   /**
-   * Observations of every Datastream (\`GET /Observations\`), newest first unless ordered. A store whose
+   * Observations of every Datastream (`GET /Observations`), newest first unless ordered. A store whose
    * numbers live in a time-series engine answers only a filter that pins one Datastream.
    */
   allObservations(page: PageRequest): Promise<Page<ObservationRecord>>
@@ -219,7 +219,7 @@ export type ObservationStore = {
    */
   aggregateObservations(datastreamId: Id, q: AggregateQuery): Promise<Bucket[]>
   /**
-   * Moves Observations with a phenomenonTime before \`beforeMs\` out of the recent, arrival-ordered
+   * Moves Observations with a phenomenonTime before `beforeMs` out of the recent, arrival-ordered
    * table into an archive sorted by Datastream and time, where reading one Datastream skips most of
    * the data (DuckDB; a store without such tables has nothing to do). Runs in steps, each its own
    * transaction, so that reads and writes go on in between. Ids and contents do not change.

@@ -24,11 +24,11 @@ type Own = { base: string; set: string; json: Json; text: string; keys: number }
 
 /**
  * Entities serialised before, per store record: the registry cache and the latest-value index hand
- * out the same record objects until they change, so a large \`$expand\` (every Thing with its
+ * out the same record objects until they change, so a large `$expand` (every Thing with its
  * Datastreams and latest Observations) reuses the JSON and text of all that did not change.
  */
 const ownOfRecord = new WeakMap<object, Own>()
-/** Entity JSON objects made here (cached, frozen) and their copies that \`extendable\` made. */
+/** Entity JSON objects made here (cached, frozen) and their copies that `extendable` made. */
 const ownOfJson = new WeakMap<Json, Own>()
 
 function entity(
@@ -55,7 +55,7 @@ function entity(
 }
 
 /**
- * A copy of entity JSON that \`$expand\` may add navigation properties to: what the serialisers hand
+ * A copy of entity JSON that `$expand` may add navigation properties to: what the serialisers hand
  * out is shared between answers, and frozen so that nothing changes it by mistake.
  */
 export function extendable(json: Json): Json {
@@ -67,7 +67,7 @@ export function extendable(json: Json): Json {
 
 /**
  * JSON text of a response: like JSON.stringify, but entities made by the serialisers here are
- * written from their cached text, followed by what \`$expand\` added to them (entities' own
+ * written from their cached text, followed by what `$expand` added to them (entities' own
  * properties are never changed after they were made).
  */
 export function jsonText(value: unknown): string {

@@ -173,6 +173,11 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     ),
   )
   const series = createDuckDbTimeSeries(conn, reads)
+  /** Rows of a newest-per-Datastream query (with `seen`, how many it went through), by Datastream. */
+  const latestByDatastream = (rows: Record<string, unknown>[]) =>
+    new Map(
+      rows.map((r) => [Number(r.datastream_id), { observation: toObservation(r), seen: Number(r.seen) }]),
+    )
   /**
    * The newest Observation of each of `ids` in `table` (with `sinceMs`: only from then on), and how
    * many the Datastream has there. One aggregate pass; a struct is never NULL, so arg_max also keeps
@@ -190,17 +195,9 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
                GROUP BY datastream_id)`,
         [listValue([...ids]), ...(sinceMs === undefined ? [] : [sinceMs])],
       )
-      .then(
-        (rows) =>
-          new Map(
-            rows.map((r) => [
-              Number(r.datastream_id),
-              { observation: toObservation(r), seen: Number(r.seen) },
-            ]),
-          ),
-      )
+      .then(latestByDatastream)
   /**
-   * The newest Observation per Datastream among those with an id above \`afterId\` (a write's own rows:
+   * The newest Observation per Datastream among those with an id above `afterId` (a write's own rows:
    * the id column grows with the table, so DuckDB's min/max skip all older row groups), how many there
    * are and the oldest time among them: what the latest-value index learns from a write.
    */
@@ -221,9 +218,9 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         })),
       )
   /**
-   * The newest Observation of each of \`ids\` over all time, in two passes: the newest time and count
+   * The newest Observation of each of `ids` over all time, in two passes: the newest time and count
    * per Datastream (two narrow columns), then those rows alone. Carrying whole rows through the
-   * aggregate, as \`newestIn\` does over a short window, takes ten times longer over a month.
+   * aggregate, as `newestIn` does over a short window, takes ten times longer over a month.
    */
   const newestEver = (sql: Sql, ids: readonly Id[]) =>
     sql
@@ -237,15 +234,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
          QUALIFY row_number() OVER (PARTITION BY o.datastream_id ORDER BY o.id DESC) = 1`,
         [listValue([...ids])],
       )
-      .then(
-        (rows) =>
-          new Map(
-            rows.map((r) => [
-              Number(r.datastream_id),
-              { observation: toObservation(r), seen: Number(r.seen) },
-            ]),
-          ),
-      )
+      .then(latestByDatastream)
   const latest = new LatestIndex((ids, sinceMs) =>
     reads.exclusive((sql) =>
       sinceMs === undefined ? newestEver(sql, ids) : newestIn(sql, 'all_observations', ids, sinceMs),
@@ -342,7 +331,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
   }
 
   /**
-   * Registry tables by Thing, read whole and kept until the registry changes: \`$expand\` over a page
+   * Registry tables by Thing, read whole and kept until the registry changes: `$expand` over a page
    * of Things reads a few thousand Datastreams per request otherwise (a fleet's Masterportal query),
    * and they change only when devices are provisioned. Every registry write bumps the version.
    */

@@ -33,7 +33,7 @@ export function pinnedDatastream(filter: Expr | undefined): { id: Id; rest: Expr
   return null
 }
 
-/** \`page\` with \`filter\` in place of its own (none when undefined). */
+/** `page` with `filter` in place of its own (none when undefined). */
 export function withFilter(page: PageRequest, filter: Expr | undefined): PageRequest {
   const { filter: _old, ...rest } = page
   return filter ? { ...rest, filter } : rest
