@@ -155,6 +155,56 @@ describe('creating registry entities with deep insert (STA 10.2) over a real Duc
     expect((await get(`/v1.1/Things(${thing['@iot.id']})/HistoricalLocations`)).body.value).toHaveLength(2)
   })
 
+  it('creates through a navigation path, linked to the parent it names (STA 10.2.1.2)', async () => {
+    const thing = (await get('/v1.1/Things')).body.value![0]!
+    const sensorId = (await get('/v1.1/Sensors')).body.value![0]!['@iot.id']
+    const opId = (await get('/v1.1/ObservedProperties')).body.value![0]!['@iot.id']
+    const ds = { description: 'through a path', unitOfMeasurement: unit, observationType: MEASUREMENT }
+    const r = await send('POST', `/v1.1/Things(${thing['@iot.id']})/Datastreams`, {
+      ...ds,
+      name: 'Via Thing',
+      Sensor: { '@iot.id': sensorId },
+      ObservedProperty: { '@iot.id': opId },
+    })
+    expect(r.status, JSON.stringify(r.body)).toBe(201)
+    expect((await get(`/v1.1/Datastreams(${r.body['@iot.id']})/Thing`)).body['@iot.id']).toBe(
+      thing['@iot.id'],
+    )
+    const viaSensor = await send('POST', `/v1.1/Sensors(${sensorId})/Datastreams`, {
+      ...ds,
+      name: 'Via Sensor',
+      Thing: { '@iot.id': thing['@iot.id'] },
+      ObservedProperty: { '@iot.id': opId },
+    })
+    expect(viaSensor.status, JSON.stringify(viaSensor.body)).toBe(201)
+    expect((await get(`/v1.1/Datastreams(${viaSensor.body['@iot.id']})/Sensor`)).body['@iot.id']).toBe(
+      sensorId,
+    )
+    const viaOp = await send('POST', `/v1.1/ObservedProperties(${opId})/Datastreams`, {
+      ...ds,
+      name: 'Via ObservedProperty',
+      Thing: { '@iot.id': thing['@iot.id'] },
+      Sensor: { '@iot.id': sensorId },
+    })
+    expect(viaOp.status, JSON.stringify(viaOp.body)).toBe(201)
+    const loc = await send('POST', `/v1.1/Things(${thing['@iot.id']})/Locations`, {
+      ...place(11.8),
+      name: 'Via path',
+    })
+    expect(loc.status, JSON.stringify(loc.body)).toBe(201)
+    expect((await get(`/v1.1/Things(${thing['@iot.id']})/Locations`)).body.value!.map((l) => l.name)).toEqual(
+      ['Via path'],
+    )
+    // the parent must exist, and the body must not name it again
+    expect((await send('POST', '/v1.1/Things(424242)/Locations', place(11))).status).toBe(404)
+    const twice = await send('POST', `/v1.1/Things(${thing['@iot.id']})/Locations`, {
+      ...place(11),
+      Things: [{ '@iot.id': thing['@iot.id'] }],
+    })
+    expect(twice.status).toBe(400)
+    expect((await send('POST', `/v1.1/Things(${thing['@iot.id']})/Datastreams`, [ds])).status).toBe(400)
+  })
+
   it('creates Sensors and ObservedProperties, and refuses a second one alike with a 409', async () => {
     const s = { ...sensor, name: 'Ultrasonic 2', metadata: 'https://example.org/u2' }
     expect((await send('POST', '/v1.1/Sensors', s)).status).toBe(201)

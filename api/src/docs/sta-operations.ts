@@ -161,12 +161,31 @@ function registryCreates(set: CreatableSet): Operation {
   }
 }
 
+/** STA 10.2.1.2: creating a related entity through its parent's navigation path links it to the parent. */
+const CREATES_THROUGH_PARENT: [string, CreatableSet, string][] = [
+  ['Things', 'Datastreams', 'Thing'],
+  ['Things', 'Locations', 'Things'],
+  ['Sensors', 'Datastreams', 'Sensor'],
+  ['ObservedProperties', 'Datastreams', 'ObservedProperty'],
+]
+function createThroughParent([parent, set, link]: [string, CreatableSet, string]): Operation {
+  const entity = entityName(set)
+  return {
+    ...registryCreates(set),
+    path: `/v1.1/${parent}({id})/${set}`,
+    summary: `Create a ${entity} of a ${entityName(parent as CreatableSet)} (STA 10.2.1.2)`,
+    description: `As POST /v1.1/${set}, with \`${link}\` taken from the path (leave it out of the body). 404 when there is no such ${entityName(parent as CreatableSet)}.`,
+    errors: [404, 409],
+  }
+}
+
 /** All operations of this deployment: the table, with what createApp leaves out removed. */
 export function allOperations(opts: { metrics: boolean }): Operation[] {
   return [
     ...STA_ROUTES.flatMap(staOperations),
     ...REGISTRY_SETS.flatMap(registryWrites),
     ...CREATABLE_SETS.map(registryCreates),
+    ...CREATES_THROUGH_PARENT.map(createThroughParent),
     ...OPERATIONS,
   ].filter((o) => opts.metrics || o.path !== '/metrics')
 }

@@ -339,6 +339,39 @@ export function staRouter(deps: StaDeps): Router {
       res.status(200).end()
     })
   }
+  // STA 10.2.1.2: create a related entity through a navigation path, which links it to the parent
+  const throughParent: [string, CreatableSet, (id: Id) => Promise<unknown>, string, (id: Id) => unknown][] = [
+    ['Things', 'Datastreams', (id) => store.thing(id), 'Thing', (id) => ({ '@iot.id': id })],
+    ['Things', 'Locations', (id) => store.thing(id), 'Things', (id) => [{ '@iot.id': id }]],
+    ['Sensors', 'Datastreams', (id) => store.sensor(id), 'Sensor', (id) => ({ '@iot.id': id })],
+    [
+      'ObservedProperties',
+      'Datastreams',
+      (id) => store.observedProperty(id),
+      'ObservedProperty',
+      (id) => ({ '@iot.id': id }),
+    ],
+  ]
+  for (const [parent, set, exists, link, linkTo] of throughParent) {
+    const [, toJson, load] = writable.find(([s]) => s === set)!
+    router.post(`/${parent}\\(:id\\)/${set}`, async (req, res) => {
+      const id = idOf(req)
+      if (!(await exists(id)))
+        throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path.replace(/\/[^/]*$/, '')}`)
+      const body: unknown = req.body
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new HttpError(400, 'BAD_REQUEST', `the body is one ${set.slice(0, -1)} as a JSON object`)
+      if (link in body)
+        throw new HttpError(
+          400,
+          'BAD_REQUEST',
+          `${link} is given by the path ${req.path}; leave it out of the body`,
+        )
+      const created = await store.create(createFrom(set, { ...body, [link]: linkTo(id) }))
+      const json = toJson(links(req), (await load(created)) as never)
+      res.status(201).location(String(json['@iot.selfLink'])).json(json)
+    })
+  }
   router.delete('/Observations\\(:id\\)', async (req, res) => {
     if (!(await store.deleteObservation(idOf(req))))
       throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
