@@ -1,3 +1,4 @@
+import compression from 'compression'
 import express, { type Express } from 'express'
 import type { Logger, ObservationRecord } from '@urbantwin/model'
 import type { OpenDataLicence } from './sta/export/licence.ts'
@@ -98,6 +99,9 @@ export function createApp(deps: AppDeps): Express {
 
   const cors = corsPolicy(deps.corsOrigins ?? API_DEFAULTS.corsOrigins)
   if (cors) app.use(cors)
+  // gzip or deflate for clients that ask (Accept-Encoding), from 1 kB: the Masterportal answer over a
+  // fleet is some 6 MB of JSON. zlib works on Node's thread pool; level 1 keeps that work small.
+  app.use(compression({ level: 1, threshold: 1024 }))
   if (timeoutMs > 0) app.use(deadline(timeoutMs, log))
   // for probes: before keys and limits
   app.get('/api/health', async (_req, res) => {

@@ -1,3 +1,5 @@
+import { request } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDuckDbStore, type DeviceRecord, type Store } from '@urbantwin/store'
@@ -76,6 +78,30 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       'Datastreams@iot.navigationLink': `${base}/v1.1/Things(${device.thingId})/Datastreams`,
     })
     expect(value[0]).not.toHaveProperty('deviceId')
+  })
+
+  it('compresses answers for clients that ask, and only for them', async () => {
+    const raw = (encoding: string | null) =>
+      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        const req = request(`${base}/v1.1/Things?$expand=Locations,Datastreams`, {
+          headers: encoding ? { 'accept-encoding': encoding } : {},
+        })
+        req.on('response', (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () =>
+            resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }),
+          )
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const plain = await raw(null)
+    expect(plain.encoding).toBeUndefined()
+    const gzipped = await raw('gzip')
+    expect(gzipped.encoding).toBe('gzip')
+    expect(gzipped.body.length).toBeLessThan(plain.body.length)
+    expect(JSON.parse(gunzipSync(gzipped.body).toString())).toEqual(JSON.parse(plain.body.toString()))
   })
 
   it('lists in the service root only entity sets it serves, each resolvable', async () => {
