@@ -438,13 +438,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         : new Set<string>()
     const wanted = specs.filter((d) => !have.has(d.key))
     if (wanted.length === 0) return 0
-    const sensorId = await idOf(
-      sql,
-      'SELECT id FROM sensors WHERE name = ? AND metadata = ?',
-      [sensor.name, sensor.metadata],
-      'INSERT INTO sensors (name, description, encoding_type, metadata) VALUES (?, ?, ?, ?)',
-      [sensor.name, sensor.description, sensor.encodingType, sensor.metadata],
-    )
+    const sensorId = await sensorOf(sql, { create: sensor })
     // DuckDB spends ~0.5 ms on any statement, so the Datastreams go in with as few as possible
     const definitions = [...new Set(wanted.map((d) => d.observedProperty.definition))]
     const opIds = new Map<string, number>()
