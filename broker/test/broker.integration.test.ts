@@ -8,16 +8,7 @@ import { join } from 'node:path'
 import { silentLogger, type Inbound } from '@urbantwin/model'
 import { openWal, type MqttAccount, type Wal } from '@urbantwin/store'
 import { createBroker, hashSecret, type Broker } from '../src/index.ts'
-
-async function waitFor<T>(probe: () => T | undefined, what: string, ms = 5000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = probe()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+import { waitFor } from './wait-for.ts'
 
 describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', () => {
   let broker: Broker

@@ -13,16 +13,7 @@ import {
   type TopicExtension,
 } from '../src/index.ts'
 import { hashSecret } from '../src/auth/credentials.ts'
-
-async function waitFor<T>(probe: () => T | undefined, what: string, ms = 5000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = probe()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
+import { waitFor } from './wait-for.ts'
 
 /** A stand-in for the SensorThings extension: `v1.1/ok…` exists, payload `bad` is refused. */
 function fakeExtension() {

@@ -30,16 +30,7 @@ import {
  * navigation links, and what `$expand` may add. Only for the documents (docs/openapi.ts).
  */
 
-export const ENTITY_SETS = [
-  'Things',
-  'Locations',
-  'HistoricalLocations',
-  'Datastreams',
-  'Sensors',
-  'ObservedProperties',
-  'Observations',
-  'FeaturesOfInterest',
-] as const
+export const ENTITY_SETS = [...REGISTRY_SETS, 'Observations', 'FeaturesOfInterest'] as const
 export type EntitySet = (typeof ENTITY_SETS)[number]
 
 const SERIALISERS: Record<EntitySet, (l: Links, item: never) => Record<string, unknown>> = {
