@@ -328,6 +328,7 @@ describe('API documents and reference pages over real HTTP', () => {
     expect(html).toContain('<code>mqtt://127.0.0.1:1883</code>')
     expect(html).toContain(`<code>ws://${base.slice('http://'.length)}/mqtt</code>`)
     expect(html).toContain('<code>v1.1/Datastreams({datastreamId})/Observations</code>')
-    expect(html.match(/<h3 id=/g)?.length).toBe(5)
+    expect(html).toContain('<code>v1.1/{entitySet}({id})/{property}</code>')
+    expect(html.match(/<h3 id=/g)?.length).toBe(9) // one per channel of MQTT_CHANNELS
   })
 })

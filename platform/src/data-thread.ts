@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger, ObservationRecord } from '@urbantwin/model'
-import type { Store } from '@urbantwin/store'
+import type { RegistryChange, Store } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import type { ForwardTarget } from './forward.ts'
 import { createRpc } from './rpc.ts'
@@ -16,6 +16,8 @@ export type MainSide = {
   forget(deviceId: string): Promise<void>
   /** Observations created through the API, for the MQTT feeds. */
   observationsCreated(created: readonly ObservationRecord[]): Promise<void>
+  /** The registry changed (Store.watchRegistry), for the MQTT feeds. */
+  entitiesChanged(changes: readonly RegistryChange[]): Promise<void>
 }
 
 /** What the data thread does when the main thread asks. */

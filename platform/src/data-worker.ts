@@ -28,6 +28,12 @@ const rpc = createRpc(port)
 const main = rpc.remote<MainSide>('main')
 const store = await openStore({ path: join(dataDir, 'urbantwin.duckdb'), timeSeries: timeSeriesOptions(config) })
 rpc.expose('store', store)
+// the registry's changes, for the SensorThings MQTT topics of entities (served on the main thread)
+store.watchRegistry(
+  (changes) =>
+    void main.entitiesChanged(changes).catch((err: unknown) => log.warn({ err }, 'live feed not told')),
+  (err) => log.error({ err }, 'registry changes not found'),
+)
 
 const stopCompaction =
   config.STORE_COMPACT_EVERY_MINUTES > 0

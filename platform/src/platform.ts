@@ -10,7 +10,7 @@ import { pathnameOf } from '@urbantwin/flows/paths'
 import { createIngest, createWalConsumer, type ConsumerStats, type IngestStats } from '@urbantwin/ingest'
 import type { Logger, ObservationEvent, ObservationRecord } from '@urbantwin/model'
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
-import { openWal, timeSeriesOptions, type WalStats } from '@urbantwin/store'
+import { openWal, timeSeriesOptions, type RegistryChange, type WalStats } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import { prepareCredentials, type Credentials } from './credentials.ts'
 import { startDataThread } from './data-thread.ts'
@@ -74,6 +74,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
     forget: (_deviceId: string) => {},
     created: (_created: readonly ObservationRecord[]) => {},
+    entities: (_changes: readonly RegistryChange[]) => {},
   }
   const data = await startDataThread({
     config,
@@ -84,6 +85,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       metrics: () => mainSide.metrics(),
       forget: async (deviceId) => mainSide.forget(deviceId),
       observationsCreated: async (created) => mainSide.created(created),
+      entitiesChanged: async (changes) => mainSide.entities(changes),
     },
   })
   const { store } = data
@@ -175,6 +177,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
       forget: (deviceId) => ingest.forget(deviceId),
       created: (created) => sta.created(created),
+      entities: (changes) => sta.entities(changes),
     }
     const server = createHttpServer()
     const flows = createFlows({

@@ -63,6 +63,7 @@ export async function startStaMqtt(opts: { anonymousRead?: boolean; log?: Logger
 
   let httpBase = ''
   const sta: StaMqtt = createStaMqtt({ store, base: () => `${httpBase}/v1.1`, log })
+  const stopWatching = store.watchRegistry(sta.entities)
   const ingest = createIngest({
     store,
     kindOf: deviceKind,
@@ -152,6 +153,8 @@ export async function startStaMqtt(opts: { anonymousRead?: boolean; log?: Logger
       http.closeAllConnections()
       await new Promise((r) => http.close(r))
       await ingesting.catch(() => undefined)
+      stopWatching()
+      await sta.idle()
       await store.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { deviceKind } from '@urbantwin/devices'
+import { provisionDevice } from '../src/provisioning.ts'
 import { publishOutcome, startStaMqtt, waitFor, type StaMqttHarness } from './sta-mqtt-harness.ts'
 
 const uplink = (fillingLevel: number, time: string) =>
@@ -107,8 +109,9 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
     const sub = await h.connect('tcp')
     for (const filter of [
       'v1.1/#',
-      'v1.1/Things(1)',
-      `v1.1/Datastreams(${fill})`,
+      'v1.1/Things(1)/colour',
+      `v1.1/Observations(1)`,
+      'v1.1/FeaturesOfInterest(1)/Observations',
       'v1.1/Observations?$filter=result gt 1',
       'v1.1/Observations?$select=colour',
       'v1.1/Datastreams(x)/Observations',
@@ -224,9 +227,97 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
       'Datastream 999999 does not exist',
       expect.stringMatching(/needs its Datastream/),
       expect.stringMatching(/only delivers/),
-      expect.stringMatching(/only new Observations/),
+      expect.stringMatching(/only Observations are created over MQTT/),
     ])
     expect(h.sta.stats().refused).toBe(cases.length)
+  })
+
+  it('delivers new and changed registry entities: sets, navigation collections, entities, properties', async () => {
+    const sub = await h.connect('ws')
+    const thingOf = h.devices.c1.thingId
+    await sub.subscribeAsync([
+      'v1.1/Things?$select=id,name',
+      'v1.1/Datastreams',
+      `v1.1/Things(${thingOf})/Locations`,
+      `v1.1/Things(${thingOf})/HistoricalLocations`,
+      'v1.1/FeaturesOfInterest',
+      'v1.1/Sensors',
+    ])
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${h.httpBase}/v1.1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.keys.operator}` },
+        body: JSON.stringify(body),
+      })
+      expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBeLessThan(300)
+      return (await res.json()) as Record<string, unknown>
+    }
+    // a deep insert: a Thing with a Datastream, its Sensor and ObservedProperty
+    const thing = await api('POST', '/Things', {
+      name: 'Weather mast',
+      description: 'a mast',
+      Datastreams: [
+        {
+          name: 'Air temperature',
+          description: 'at 2 m',
+          unitOfMeasurement: { name: 'degree Celsius', symbol: 'Cel', definition: 'http://unitsofmeasure.org/Cel' },
+          observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
+          Sensor: { name: 'PT100', description: 'probe', encodingType: 'text/plain', metadata: 'pt100' },
+          ObservedProperty: { name: 'Air temperature', definition: 'https://example.org/air', description: 't' },
+        },
+      ],
+    })
+    const id = thing['@iot.id'] as number
+    const datastreams = (await h.getJson(`/v1.1/Things(${id})/Datastreams`)).value as Record<string, unknown>[]
+    const sensorId = (await h.store.datastream(datastreams[0]!['@iot.id'] as number))!.sensorId
+    await waitFor(() => (h.messagesOf(sub).length >= 3 ? true : undefined), 'the new Thing, Datastream, Sensor')
+    expect(h.messagesOf(sub)).toEqual([
+      { topic: 'v1.1/Things?$select=id,name', json: { '@iot.id': id, name: 'Weather mast' } },
+      { topic: 'v1.1/Sensors', json: await h.getJson(`/v1.1/Sensors(${sensorId})`) },
+      { topic: 'v1.1/Datastreams', json: datastreams[0] },
+    ])
+    // a Location through the Thing's path: the Location, its FeatureOfInterest and the HistoricalLocation
+    const watch = await h.connect('tcp')
+    await watch.subscribeAsync([`v1.1/Things(${id})`, `v1.1/Things(${id})/name`, `v1.1/Things(${id})/description`])
+    sub.end()
+    const moved = await h.connect('tcp')
+    await moved.subscribeAsync([
+      `v1.1/Things(${thingOf})/Locations`,
+      `v1.1/Things(${thingOf})/HistoricalLocations`,
+      'v1.1/FeaturesOfInterest?$select=feature',
+    ])
+    const location = await api('POST', `/Things(${thingOf})/Locations`, {
+      name: 'New site',
+      description: 'moved',
+      encodingType: 'application/geo+json',
+      location: { type: 'Point', coordinates: [11.6, 48.1] },
+    })
+    const history = ((await h.getJson(`/v1.1/Things(${thingOf})/HistoricalLocations`)).value as Record<string, unknown>[])[0]
+    await waitFor(() => (h.messagesOf(moved).length >= 3 ? true : undefined), 'Location, FoI, HistoricalLocation')
+    expect(h.messagesOf(moved)).toEqual([
+      { topic: `v1.1/Things(${thingOf})/Locations`, json: location },
+      { topic: 'v1.1/FeaturesOfInterest?$select=feature', json: { feature: { type: 'Point', coordinates: [11.6, 48.1] } } },
+      { topic: `v1.1/Things(${thingOf})/HistoricalLocations`, json: history },
+    ])
+    // PATCH: the whole entity, and each changed property alone; an unchanged property says nothing
+    const patched = await api('PATCH', `/Things(${id})`, { name: 'Weather mast 2' })
+    await waitFor(() => (h.messagesOf(watch).length >= 2 ? true : undefined), 'the change')
+    await h.settled()
+    expect(h.messagesOf(watch)).toEqual([
+      { topic: `v1.1/Things(${id})`, json: patched },
+      { topic: `v1.1/Things(${id})/name`, json: { name: 'Weather mast 2' } },
+    ])
+    // a newly provisioned device is a new Thing too
+    const late = await h.connect('tcp')
+    await late.subscribeAsync('v1.1/Things')
+    const c3 = await provisionDevice(h.store, deviceKind('clothing-container')!, {
+      deviceId: 'c-3',
+      name: 'Container 3',
+      lon: 11.59,
+      lat: 48.16,
+    })
+    const [got] = await waitFor(() => (h.messagesOf(late).length ? h.messagesOf(late) : undefined), 'c-3')
+    expect(got).toEqual({ topic: 'v1.1/Things', json: await h.getJson(`/v1.1/Things(${c3.thingId})`) })
   })
 
   it('delivers Observations created through the HTTP API', async () => {

@@ -17,6 +17,7 @@ export type {
   NewThing,
   NewDatastream,
   NewEntity,
+  RegistryChange,
 } from './ports.ts'
 export {
   ConflictError,

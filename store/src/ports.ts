@@ -125,6 +125,14 @@ export type RegistrySet = (typeof REGISTRY_SETS)[number]
  */
 export type EntityPatch = Record<string, unknown>
 
+/**
+ * A change of the registry, for live feeds: an entity was created (by the API, a deep insert, device
+ * provisioning, or as a Thing's HistoricalLocation), or some of its properties (STA names) changed.
+ */
+export type RegistryChange =
+  | { change: 'created'; set: RegistrySet; id: Id }
+  | { change: 'updated'; set: RegistrySet; id: Id; properties: readonly string[] }
+
 /** Whose Datastreams: one of a Thing, a Sensor or an ObservedProperty. */
 export type DatastreamOwner = { thingId: Id } | { sensorId: Id } | { observedPropertyId: Id }
 
@@ -180,6 +188,15 @@ export type Registry = {
     id: Id,
     opts?: { datastreamsGoing?: (ids: readonly Id[]) => Promise<void> },
   ): Promise<boolean>
+  /**
+   * Calls `listener` with each committed change from now on, in order, shortly after it committed;
+   * the function returned stops it. `onError` hears what went wrong finding them (or in `listener`).
+   * Only in the thread that opened the store.
+   */
+  watchRegistry(
+    listener: (changes: readonly RegistryChange[]) => void,
+    onError?: (err: unknown) => void,
+  ): () => void
   putMqttAccount(a: MqttAccount): Promise<void>
   mqttAccount(username: string): Promise<MqttAccount | null>
 }

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openDuckDbStore, type DeviceProvision, type Store } from '../src/index.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { openDuckDbStore, type DeviceProvision, type RegistryChange, type Store } from '../src/index.ts'
 import { sampleProvision } from '../src/testing.ts'
 import { openDuckDb } from '../src/duckdb/duckdb-store.ts'
 
@@ -52,6 +52,47 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
       'fillingLevel',
       'temperature',
     ])
+  })
+
+  it('tells each committed creation and change once, in order, and nothing from before it watched', async () => {
+    const { store } = await open()
+    const before = await store.provisionDevice(provision('w-0'))
+    const told: RegistryChange[] = []
+    const errors: unknown[] = []
+    const stop = store.watchRegistry((changes) => told.push(...changes), (err) => errors.push(err))
+    const a = await store.provisionDevice(provision('w-1', 11.6, 48.2))
+    await store.provisionDevice(provision('w-1', 11.7, 48.3)) // moved: a Location and a HistoricalLocation
+    const thingId = await store.create({
+      set: 'Things',
+      thing: { thing: { name: 'deep', description: 'd' }, locations: [], datastreams: [] },
+    })
+    expect(await store.patch('Things', thingId, { name: 'deeper', description: 'e' })).toBe(true)
+    expect(await store.patch('Things', 999_999, { name: 'none' })).toBe(false)
+    await expect(
+      store.create({ set: 'Locations', thingId: 999_999, location: provision('x').location }),
+    ).rejects.toThrow(/no Thing/)
+    await vi.waitFor(() => expect(told.at(-1)).toMatchObject({ change: 'updated' }))
+    const created = (set: string) => told.filter((c) => c.change === 'created' && c.set === set)
+    expect(created('Things').map((c) => c.id)).toEqual([a.thingId, thingId])
+    expect(created('Datastreams').map((c) => c.id).sort()).toEqual(Object.values(a.datastreams).sort())
+    expect(created('Locations')).toHaveLength(2)
+    expect(created('HistoricalLocations')).toHaveLength(2)
+    // the Sensor and ObservedProperties existed (w-0): not new
+    expect(created('Sensors')).toEqual([])
+    expect(created('ObservedProperties')).toEqual([])
+    expect(told.some((c) => c.id === before.thingId && c.set === 'Things')).toBe(false)
+    expect(told.at(-1)).toEqual({
+      change: 'updated',
+      set: 'Things',
+      id: thingId,
+      properties: ['name', 'description'],
+    })
+    expect(told.filter((c) => c.change === 'updated')).toHaveLength(1)
+    expect(errors).toEqual([])
+    stop()
+    await store.provisionDevice(provision('w-2'))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(told.some((c) => c.set === 'Things' && c.id > thingId)).toBe(false)
   })
 
   it('provisions a device idempotently: Thing, Location, Sensor, ObservedProperties, Datastreams', async () => {

@@ -4,6 +4,7 @@ import {
   NO_SIMULATION,
   eventually,
   registerContainer,
+  secretsOf,
   startPlatformProcess,
   tempDataDir,
   type PlatformProcess,
@@ -105,5 +106,40 @@ describe('a Masterportal-style client lists Things with their latest Observation
       .find((t) => t['@iot.id'] === container.thingId)!
       .Datastreams.find((d) => d['@iot.id'] === fill)!.Observations[0]
     expect(latest).toEqual(update)
+  })
+
+  it('learns of a newly registered container and of a renamed one over MQTT, as the API serves them', async () => {
+    const client = await mqtt.connectAsync(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { reconnectPeriod: 0 })
+    try {
+      const got: { topic: string; json: Json }[] = []
+      client.on('message', (topic, payload) =>
+        got.push({ topic, json: JSON.parse(payload.toString('utf8')) as Json }),
+      )
+      await client.subscribeAsync(['v1.1/Things', 'v1.1/Locations?$select=location'])
+      const container = await registerContainer(platform, 'mp-container-2')
+      const thing = await eventually(
+        async () => got.find((m) => m.topic === 'v1.1/Things')?.json,
+        'the new Thing',
+      )
+      expect(thing).toEqual(await getJson(`/v1.1/Things(${container.thingId})`))
+      expect(got.find((m) => m.topic.startsWith('v1.1/Locations'))?.json).toEqual({
+        location: { type: 'Point', coordinates: [11.57, 48.14] },
+      })
+      // an operator renames it: followers of the Thing hear of it
+      await client.subscribeAsync(`v1.1/Things(${container.thingId})/name`)
+      const res = await fetch(`${platform.base}/v1.1/Things(${container.thingId})`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secretsOf(platform).apiAdminKey}` },
+        body: JSON.stringify({ name: 'Container at the town hall' }),
+      })
+      expect(res.status).toBe(200)
+      const renamed = await eventually(
+        async () => got.find((m) => m.topic.endsWith('/name'))?.json,
+        'the new name',
+      )
+      expect(renamed).toEqual({ name: 'Container at the town hall' })
+    } finally {
+      await client.endAsync(true)
+    }
   })
 })

@@ -90,7 +90,13 @@ function messageCatalogue(opts: AsyncApiOptions) {
     chirpstackUplink: opts.lorawan?.chirpstack ?? anyObject('ChirpStack v4 uplink event'),
     observationCreate: ObservationBody,
   }
-  const output = { observation: ObservationMessage, observationSelected: ObservationMessage.partial() }
+  const output = {
+    observation: ObservationMessage,
+    observationSelected: ObservationMessage.partial(),
+    entity: anyObject('A SensorThings entity, as GET /v1.1/{entitySet}({id}) answers it'),
+    entitySelected: anyObject('Only the properties the topic’s $select names'),
+    entityProperty: anyObject('One property: {"<name>": <value>}, as GET /v1.1/{entitySet}({id})/{property} answers'),
+  }
   const titles: Record<string, { title: string; summary: string }> = {
     ...Object.fromEntries(uplinks.map((u) => [u.key, { title: u.title, summary: u.summary }])),
     ttsUplink: {
@@ -107,6 +113,9 @@ function messageCatalogue(opts: AsyncApiOptions) {
       summary: 'Only the properties the topic’s $select names',
     },
     observationCreate: { title: 'New Observation', summary: 'As the body of POST /v1.1/Observations' },
+    entity: { title: 'Entity', summary: 'A new or changed entity, as GET answers it' },
+    entitySelected: { title: 'Entity ($select)', summary: 'Only the properties the topic’s $select names' },
+    entityProperty: { title: 'Property', summary: 'One changed property, as GET …/{property} answers' },
   }
   const keysOf = (name: MessageName): string[] => (name === 'uplink' ? uplinks.map((u) => u.key) : [name])
   return { input, output, titles, keysOf }

@@ -10,7 +10,15 @@ export type Login = 'device' | 'gateway' | 'apiKey' | 'admin' | 'anonymous'
 
 /** Messages by name (docs/asyncapi.ts `messages`); `uplink` stands for each device kind's payload. */
 export type MessageName =
-  'uplink' | 'ttsUplink' | 'chirpstackUplink' | 'observation' | 'observationSelected' | 'observationCreate'
+  | 'uplink'
+  | 'ttsUplink'
+  | 'chirpstackUplink'
+  | 'observation'
+  | 'observationSelected'
+  | 'observationCreate'
+  | 'entity'
+  | 'entitySelected'
+  | 'entityProperty'
 
 export type ChannelAction = {
   summary: string
@@ -118,5 +126,72 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
       messages: ['observation', 'observationSelected'],
     },
     publish: STA_PUBLISH,
+  },
+  {
+    id: 'staEntitySet',
+    address: 'v1.1/{entitySet}',
+    title: 'SensorThings: new entities of a set',
+    description: `Each new entity of the set, as GET answers it: created through the API (also inline in a deep insert), by provisioning a device, or a Thing's HistoricalLocation when it moves. A new Location is also a new FeatureOfInterest. ${SELECT_NOTE}`,
+    parameters: {
+      entitySet:
+        'Things, Locations, HistoricalLocations, Datastreams, Sensors, ObservedProperties, FeaturesOfInterest (Observations: see above)',
+    },
+    example: 'v1.1/Things',
+    subscribe: {
+      summary: 'Receive each new entity of the set (STA 14.2.1)',
+      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      messages: ['entity', 'entitySelected'],
+    },
+  },
+  {
+    id: 'staNavigation',
+    address: 'v1.1/{parentSet}({parentId})/{entitySet}',
+    title: 'SensorThings: new entities of a navigation collection',
+    description: `Each new entity that joins the collection. Served: Things(id)/Locations, Things(id)/HistoricalLocations, Things(id)/Datastreams, Locations(id)/HistoricalLocations, Sensors(id)/Datastreams, ObservedProperties(id)/Datastreams (Datastreams(id)/Observations: see above). ${SELECT_NOTE}`,
+    parameters: {
+      parentSet: 'The entity set of the parent',
+      parentId: 'The parent’s @iot.id',
+      entitySet: 'The navigation property, a collection',
+    },
+    example: 'v1.1/Things(3)/Datastreams',
+    subscribe: {
+      summary: 'Receive each new member of the collection (STA 14.2.1)',
+      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      messages: ['entity', 'entitySelected'],
+    },
+  },
+  {
+    id: 'staEntity',
+    address: 'v1.1/{entitySet}({id})',
+    title: 'SensorThings: an entity after each change',
+    description: `The whole entity after each PATCH of it. Observations do not change on this platform. ${SELECT_NOTE}`,
+    parameters: {
+      entitySet: 'Things, Locations, HistoricalLocations, Datastreams, Sensors, ObservedProperties, FeaturesOfInterest',
+      id: 'The entity’s @iot.id',
+    },
+    example: 'v1.1/Things(3)',
+    subscribe: {
+      summary: 'Receive the entity after each change (STA 14.2.1)',
+      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      messages: ['entity', 'entitySelected'],
+    },
+  },
+  {
+    id: 'staEntityProperty',
+    address: 'v1.1/{entitySet}({id})/{property}',
+    title: 'SensorThings: one property after each change',
+    description:
+      'The property alone, as `{"name": "…"}` (as GET …/name answers), after each change of it; a change of another property sends nothing here. No query options.',
+    parameters: {
+      entitySet: 'As for an entity',
+      id: 'The entity’s @iot.id',
+      property: 'A property of the set, e.g. name, description, properties, location, unitOfMeasurement',
+    },
+    example: 'v1.1/Things(3)/name',
+    subscribe: {
+      summary: 'Receive the property after each change of it (STA 14.2.1)',
+      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      messages: ['entityProperty'],
+    },
   },
 ]

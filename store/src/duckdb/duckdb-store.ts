@@ -38,6 +38,7 @@ import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import { LatestIndex, isLatestOnly, latestPage, type StoredNewest } from '../query/latest-index.ts'
 import { pinnedDatastream, withFilter } from '../query/pinned.ts'
 import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
+import { createRegistryFeed } from './registry-changes.ts'
 import {
   toDatastream,
   toHistoricalLocation,
@@ -337,9 +338,11 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
    */
   let registryVersion = 0
   /** Once a registry write settled (committed or not), cached reads start over. */
+  const feed = createRegistryFeed(conn)
   const afterRegistryChange = <T>(write: Promise<T>): Promise<T> =>
     write.finally(() => {
       registryVersion++
+      feed.written()
     })
   const byThing = new Map<string, { version: number; rows: Promise<Map<Id, unknown[]>> }>()
 
@@ -788,7 +791,10 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
               ])
             return true
           }),
-        )
+        ).then((found) => {
+          if (found && assignments.length > 0) feed.updated(set, id, Object.keys(values))
+          return found
+        })
       } catch (err) {
         if (/^Constraint Error/.test((err as Error).message ?? ''))
           throw new ConflictError(
@@ -828,6 +834,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       return removed
     },
 
+    watchRegistry: (listener, onError) => feed.watch(listener, onError),
     putMqttAccount: (a) =>
       conn.exclusive(async (sql) => {
         await sql.run(

@@ -67,7 +67,9 @@ describe('creating an Observation by MQTT PUBLISH (OGC 18-088 14.2.2)', () => {
       reason: 'the message is not UTF-8 JSON',
     })
     expect(reason(`${ds}?$select=result`, { result: 1 })).toMatch(/only delivers/)
-    expect(reason('v1.1/Things(1)', { result: 1 })).toMatch(/only new Observations/)
+    expect(reason('v1.1/Things(1)', { result: 1 })).toMatch(/only Observations are created over MQTT/)
+    expect(reason('v1.1/Things', { name: 'x' })).toMatch(/only Observations are created.*not Things/)
+    expect(reason('v1.1/Things(1)/Datastreams', { result: 1 })).toMatch(/only Observations are created/)
     const big = observationFromMessage(ds, new Uint8Array(MAX_OBSERVATION_BYTES + 1), now)
     expect(big.ok ? '' : big.reason).toMatch(/at most/)
   })

@@ -21,6 +21,11 @@ export function observationFromMessage(
 ): Outcome<NewObservation> {
   const t = parseStaTopic(topic)
   if (!t.ok) return t
+  const target = t.value.target
+  if (target.kind !== 'collection' || target.set !== 'Observations')
+    return fail(
+      `only Observations are created over MQTT (STA 14.2.2): publish on v1.1/Observations or v1.1/Datastreams(<id>)/Observations, not ${t.value.path}`,
+    )
   if (t.value.select) return fail('a topic with $select only delivers; publish the Observation without it')
   if (payload.byteLength > MAX_OBSERVATION_BYTES)
     return fail(
@@ -33,7 +38,7 @@ export function observationFromMessage(
     return fail('the message is not UTF-8 JSON')
   }
   try {
-    return ok(observationFrom(body, t.value.datastreamId, now))
+    return ok(observationFrom(body, target.parent?.id ?? null, now))
   } catch (err) {
     if (err instanceof HttpError) return fail(err.message)
     throw err

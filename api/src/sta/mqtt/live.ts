@@ -5,11 +5,12 @@ import {
   type ObservationEvent,
   type ObservationRecord,
 } from '@urbantwin/model'
-import type { Store } from '@urbantwin/store'
-import { observationJson, select } from '../serialize.ts'
+import type { RegistryChange, Store } from '@urbantwin/store'
+import { observationJson, select, type Links } from '../serialize.ts'
 import { observationFromMessage } from './create.ts'
+import { entityMessages, pathsOf, type EntityMessage, type EntityStore } from './entities.ts'
 import { resolveObservations } from './resolve.ts'
-import { parseStaTopic, type StaTopic } from './topic.ts'
+import { TOPIC_SETS, parseStaTopic, type StaTopic, type TopicSet } from './topic.ts'
 
 type Decision = { ok: true } | { ok: false; reason: string }
 type Json = Record<string, unknown>
@@ -21,7 +22,7 @@ export type StaMqttChannel = {
 }
 
 export type StaMqttDeps = {
-  store: Pick<Store, 'datastream' | 'createObservations' | 'latestObservations' | 'observations'>
+  store: Pick<Store, 'createObservations' | 'latestObservations' | 'observations'> & EntityStore
   /** Base of `@iot.selfLink` as clients reach the API: the platform's public URL and `/v1.1`. */
   base: () => string
   log: Logger
@@ -45,12 +46,15 @@ export type StaMqttStats = {
 
 /**
  * The SensorThings MQTT extension (OGC 18-088 14.2) as a topic extension of the broker
- * (`TopicExtension` of @urbantwin/broker): subscribers of `v1.1/Observations` and
- * `v1.1/Datastreams(id)/Observations` (optionally `?$select=…`) receive each new Observation as the
- * HTTP API serialises it; a PUBLISH there (the broker's ACL decides who may) creates one.
+ * (`TopicExtension` of @urbantwin/broker). Subscribers receive, as the HTTP API serialises them, each
+ * new entity of a set (`v1.1/Observations`, `v1.1/Things`) or navigation collection
+ * (`v1.1/Datastreams(id)/Observations`, `v1.1/Things(id)/Datastreams`), optionally `?$select=…`; an
+ * entity after each change (`v1.1/Things(id)`); one property after each change of it
+ * (`v1.1/Things(id)/name`). A PUBLISH of an Observation (the broker's ACL decides who may) creates one.
  *
  * New Observations arrive from ingest (`observations`, events without ids: looked up, batched per
- * tick, only while a matching topic is subscribed) and from the API and MQTT creates (`created`).
+ * tick, only while a matching topic is subscribed) and from the API and MQTT creates (`created`);
+ * the registry's changes from the store's feed (`entities`).
  */
 export type StaMqtt = {
   readonly prefix: string
@@ -61,6 +65,8 @@ export type StaMqtt = {
   observations(events: readonly ObservationEvent[]): void
   /** These Observations were created (API POST, CreateObservations): delivered as they are. */
   created(records: readonly ObservationRecord[]): void
+  /** The registry changed (Store.watchRegistry): looked up and delivered in order, if subscribed. */
+  entities(changes: readonly RegistryChange[]): void
   /** Resolves when every reading handed in so far is delivered (or given up). */
   idle(): Promise<void>
   stats(): StaMqttStats
@@ -70,7 +76,15 @@ export type StaMqtt = {
 const BATCH = 5000
 
 type Subscribed = { topic: string; project: ((json: Json) => Json) | null }
-type Routes = { all: Subscribed[]; byDatastream: Map<Id, Subscribed[]> }
+type Routes = {
+  /** `Observations` and `Datastreams(id)/Observations`: the hot path, by Datastream id. */
+  all: Subscribed[]
+  byDatastream: Map<Id, Subscribed[]>
+  /** Every other topic by its path (StaTopic.path). */
+  byPath: Map<string, Subscribed[]>
+  /** Sets with a subscribed collection topic: their new entities are looked up. */
+  sets: Set<TopicSet>
+}
 
 export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
   const { store, log } = deps
@@ -81,29 +95,35 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
   let routes: { of: ReadonlySet<string>; routes: Routes } | null = null
   let pending: ObservationEvent[] = []
   let draining: Promise<void> | null = null
+  let entityWork: Promise<void> = Promise.resolve()
 
   /** Subscribed topics by Datastream, rebuilt when the broker's set changes. */
   const currentRoutes = (): Routes | null => {
     const topics = channel?.subscribed()
     if (!topics || topics.size === 0) return null
     if (routes?.of !== topics) {
-      const r: Routes = { all: [], byDatastream: new Map() }
+      const r: Routes = { all: [], byDatastream: new Map(), byPath: new Map(), sets: new Set() }
+      const add = <K>(map: Map<K, Subscribed[]>, key: K, entry: Subscribed) =>
+        map.set(key, [...(map.get(key) ?? []), entry])
       for (const topic of topics) {
         const t = parseStaTopic(topic)
         if (!t.ok) continue // refused at SUBSCRIBE: cannot happen
         const entry = { topic, project: projection(t.value) }
-        if (t.value.datastreamId === null) r.all.push(entry)
-        else
-          r.byDatastream.set(t.value.datastreamId, [
-            ...(r.byDatastream.get(t.value.datastreamId) ?? []),
-            entry,
-          ])
+        const target = t.value.target
+        if (target.kind === 'collection' && target.set === 'Observations') {
+          if (target.parent === null) r.all.push(entry)
+          else add(r.byDatastream, target.parent.id, entry)
+        } else {
+          add(r.byPath, t.value.path, entry)
+          if (target.kind === 'collection') r.sets.add(target.set)
+        }
       }
       routes = { of: topics, routes: r }
     }
     return routes.routes
   }
-  const projection = (t: StaTopic) => (t.select ? select(observationJson, t.select) : null)
+  const projection = (t: StaTopic) =>
+    t.select ? select(TOPIC_SETS[t.target.set] as (l: Links, item: never) => Json, t.select) : null
   const routed = (r: Routes, datastreamId: Id) => r.all.length > 0 || r.byDatastream.has(datastreamId)
 
   const deliver = (records: readonly ObservationRecord[]) => {
@@ -118,6 +138,18 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
       for (const t of targets) {
         const payload = t.project ? JSON.stringify(t.project(json)) : (whole ??= JSON.stringify(json))
         channel.deliver(t.topic, payload)
+        stats.delivered++
+      }
+    }
+  }
+
+  const deliverEntities = (messages: readonly EntityMessage[]) => {
+    const r = currentRoutes()
+    if (!r || !channel) return
+    for (const m of messages) {
+      let whole: string | null = null
+      for (const t of r.byPath.get(m.path) ?? []) {
+        channel.deliver(t.topic, t.project ? JSON.stringify(t.project(m.json)) : (whole ??= JSON.stringify(m.json)))
         stats.delivered++
       }
     }
@@ -197,8 +229,27 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
       schedule()
     },
     created: (records) => deliver(records),
+    entities(changes) {
+      const r = currentRoutes()
+      if (!r) return
+      const wanted = changes.filter((c) => {
+        const { sets, paths } = pathsOf(c)
+        return sets.some((s) => r.sets.has(s)) || paths.some((p) => r.byPath.has(p))
+      })
+      if (wanted.length === 0) return
+      entityWork = entityWork.then(async () => {
+        for (const c of wanted) {
+          try {
+            deliverEntities(await entityMessages(store, { base: deps.base() }, c))
+          } catch (err) {
+            log.error({ err, set: c.set, id: c.id }, 'sta mqtt: registry change not delivered')
+          }
+        }
+      })
+    },
     idle: async () => {
       while (draining) await draining
+      await entityWork
     },
     stats: () => ({ ...stats }),
   }
