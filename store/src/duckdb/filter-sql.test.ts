@@ -221,6 +221,37 @@ describe('$filter and $orderby in DuckDB SQL agree with the in-memory evaluator 
     )
   }, 120_000)
 
+  it('binds string functions of expressions DuckDB folds to NULL (a case fast-check found)', async () => {
+    // substring('', -2026) is always NULL; DuckDB folded '' || NULL to an untyped NULL that contains() refused
+    const alwaysNull = call('substring', lit('string', ''), { kind: 'negate', operand: lit('number', 2026) } as Expr)
+    const empty = lit('string', '')
+    const found = call(
+      'contains',
+      call(
+        'tolower',
+        call(
+          'substring',
+          call('substring', empty, call('indexof', call('concat', empty, empty), lit('string', 'ab'))),
+          call('length', call('time', call('now'))),
+          call('year', call('now')),
+        ),
+      ),
+      call('concat', call('concat', empty, call('concat', empty, empty)), alwaysNull),
+    )
+    for (const filter of [
+      found,
+      call('contains', lit('string', 'x'), call('concat', lit('string', ''), alwaysNull)),
+      call('startswith', call('tolower', call('concat', alwaysNull, lit('string', 'a'))), lit('string', 'a')),
+      bin('eq', call('length', call('concat', lit('string', ''), alwaysNull)), lit('number', 0)),
+    ]) {
+      const row: RowData = { id: 1, n: null, s: null, t: null, props: {} }
+      await load([row])
+      const where = filterToSql(filter, columns, { now: () => NOW })
+      const expected = matches(filter, row, readJsonPath, { now: () => NOW }) ? [1] : []
+      expect(await select(where.sql, where.params)).toEqual(expected)
+    }
+  })
+
   it('never puts the query text into the SQL: literals are parameters', () => {
     const evil = "x' OR 1=1 --"
     const f = filterToSql(bin('eq', prop('s'), lit('string', evil)), columns)

@@ -41,6 +41,21 @@ const NULL: Typed = { sql: 'NULL', type: 'null' }
 const NUMERIC_JSON = "('BIGINT', 'UBIGINT', 'DOUBLE')"
 
 const typed = (sql: string, type: SqlType): Typed => ({ sql, type })
+/**
+ * A NULL of `type`, cast: a bare NULL has no type in DuckDB, so a function taking one cannot be
+ * chosen (`contains('x', NULL)` fails to bind) where the in-memory evaluator simply yields null.
+ */
+const CAST_OF: Record<SqlType, string | null> = {
+  number: 'DOUBLE',
+  string: 'VARCHAR',
+  boolean: 'BOOLEAN',
+  time: 'TIMESTAMPTZ',
+  duration: 'INTERVAL',
+  json: 'JSON',
+  point: 'DOUBLE[]',
+  null: null,
+}
+const nullOf = (type: SqlType): Typed => typed(CAST_OF[type] ? `CAST(NULL AS ${CAST_OF[type]})` : 'NULL', type)
 const param = (bind: Binder, value: DuckDBValue, sqlType: string, type: SqlType): Typed =>
   typed(bind(value, sqlType), type)
 
@@ -76,7 +91,7 @@ function fromJson(j: Typed, type: SqlType): Typed {
 function as(t: Typed, type: SqlType): Typed | null {
   if (t.type === type) return t
   if (t.type === 'json') return fromJson(t, type)
-  if (t.type === 'null') return typed('NULL', type)
+  if (t.type === 'null') return nullOf(type)
   return null
 }
 
@@ -158,8 +173,13 @@ function call(name: string, args: Typed[], now: () => number, bind: Binder): Typ
   const s = (i: number) => as(args[i]!, 'string')
   const n = (i: number) => as(args[i]!, 'number')
   const t = (i: number) => as(args[i]!, 'time')
-  const fn = (sql: (...p: string[]) => string, type: SqlType, parts: Array<Typed | null>): Typed =>
-    parts.some((p) => p === null) ? typed('NULL', type) : typed(sql(...parts.map((p) => p!.sql)), type)
+  // string results are cast: DuckDB folds an expression that is always NULL (`'' || NULL`, a CASE
+  // without a match) to an untyped NULL, which no function that takes a string then accepts
+  const fn = (sql: (...p: string[]) => string, type: SqlType, parts: Array<Typed | null>): Typed => {
+    if (parts.some((p) => p === null)) return nullOf(type)
+    const text = sql(...parts.map((p) => p!.sql))
+    return typed(type === 'string' ? `CAST(${text} AS VARCHAR)` : text, type)
+  }
   switch (name) {
     case 'now':
       return param(bind, new Date(now()).toISOString(), 'TIMESTAMPTZ', 'time')
