@@ -152,6 +152,7 @@ export function createApp(deps: AppDeps): Express {
       maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
       ...(deps.openData ? { openData: deps.openData } : {}),
       ...(deps.onObservationsCreated ? { onObservationsCreated: deps.onObservationsCreated } : {}),
+      ...(deps.docs?.mqttPort ? { mqttPort: deps.docs.mqttPort } : {}),
     }),
   )
   app.use('/api/layers', layersRouter({ store: deps.store }))

@@ -149,8 +149,15 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
     it('serves the service root with every entity set it lists resolvable, and serverSettings', async () => {
       const root = await get('/v1.1')
       const sets = root.body.value as { name: string; url: string }[]
-      expect(sets.length).toBeGreaterThanOrEqual(7)
-      for (const s of sets) expect((await fetch(s.url)).status, s.url).toBe(200)
+      expect(sets.length).toBe(9)
+      for (const s of sets) {
+        const res = await fetch(s.url)
+        // a time-series engine lists Observations of one Datastream at a time (documented 501)
+        if (backend.name !== 'DuckDB' && s.name === 'Observations') {
+          expect(res.status, s.url).toBe(501)
+          expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Datastream/)
+        } else expect(res.status, s.url).toBe(200)
+      }
       expect((root.body.serverSettings as { conformance: string[] }).conformance).toContain(
         'http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel',
       )

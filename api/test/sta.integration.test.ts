@@ -112,11 +112,22 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       'Locations',
       'HistoricalLocations',
       'Datastreams',
+      'MultiDatastreams',
       'Sensors',
+      'Observations',
       'ObservedProperties',
       'FeaturesOfInterest',
     ])
     for (const s of sets) expect((await fetch(s.url)).status).toBe(200)
+    const settings = root.body.serverSettings as Record<string, unknown> & { conformance: string[] }
+    const req = 'http://www.opengis.net/spec/iot_sensing/1.1/req'
+    expect(settings.conformance).toEqual(
+      expect.arrayContaining([`${req}/datamodel`, `${req}/multi-datastream`, `${req}/create-update-delete`]),
+    )
+    // where the MQTT extension is: the WebSocket beside the API (this test serves no TCP broker)
+    expect(settings[`${req}/receive-updates-via-mqtt/receive-updates`]).toEqual({
+      endpoints: [`${base.replace('http://', 'ws://')}/mqtt`],
+    })
   })
 
   it('serves FeaturesOfInterest as the Locations where Observations were made (STA 8.2.8)', async () => {
@@ -297,7 +308,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
         .filter(([k]) => k.endsWith('@iot.navigationLink') || k === '@iot.selfLink')
         .map(([, v]) => String(v)),
     )
-    expect(links.length).toBe(15)
+    expect(links.length).toBe(18)
     for (const link of links) expect([link, (await fetch(link)).status]).toEqual([link, 200])
   })
 
@@ -333,6 +344,19 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       location: { coordinates: number[] }
     }[]
     expect(now.map((l) => l.location.coordinates)).toEqual([[11.6, 48.15]])
+    // and from the Location's side: the Thing there, and when it came
+    const here = (await get(`/v1.1/Things(${thingOf})/Locations`)).body.value as Record<string, string>[]
+    const arrivals = (await (await fetch(here[0]!['HistoricalLocations@iot.navigationLink']!)).json()) as {
+      value: Record<string, string>[]
+    }
+    expect(arrivals.value.map((x) => x['@iot.id'])).toEqual([h.value[0]!['@iot.id']])
+    const things = (await (await fetch(here[0]!['Things@iot.navigationLink']!)).json()) as {
+      value: { name: string }[]
+    }
+    expect(things.value.map((t) => t.name)).toEqual(['Container c-2'])
+    const expanded = (await get(`/v1.1/Locations(${here[0]!['@iot.id']})?$expand=HistoricalLocations($select=id)`))
+      .body
+    expect(expanded.HistoricalLocations).toEqual([{ '@iot.id': h.value[0]!['@iot.id'] }])
     const all = await get('/v1.1/HistoricalLocations?$count=true')
     expect(all.body['@iot.count']).toBe(3) // c-1 once, c-2 twice
   })
@@ -341,6 +365,8 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
     ['/v1.1/Things(999)', 404, 'NOT_FOUND'],
     ['/v1.1/HistoricalLocations(999)', 404, 'NOT_FOUND'],
     ['/v1.1/HistoricalLocations(999)/Locations', 404, 'NOT_FOUND'],
+    ['/v1.1/Locations(999)/Things', 404, 'NOT_FOUND'],
+    ['/v1.1/Locations(999)/HistoricalLocations', 404, 'NOT_FOUND'],
     ['/v1.1/Things(abc)', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$top=-1', 400, 'BAD_REQUEST'],
     ['/v1.1/Things?$filter=name eq 1', 400, 'BAD_REQUEST'],

@@ -80,9 +80,32 @@ export const Datastream = z.object({
 })
 export type Datastream = z.infer<typeof Datastream>
 
+/** The observationType of every MultiDatastream (STA 8.2.9.1). */
+export const COMPLEX_OBSERVATION = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation'
+
+/**
+ * STA 8.2.9 MultiDatastream (without its navigation links): one Sensor observing several
+ * ObservedProperties at once; its Observations' results are arrays, one element per ObservedProperty,
+ * typed by `multiObservationDataTypes` and measured in `unitOfMeasurements`, in the same order.
+ * That the three lists are as long as the ObservedProperties is checked where they meet (the API).
+ */
+export const MultiDatastream = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  unitOfMeasurements: z.array(UnitOfMeasurement).min(1),
+  observationType: z.literal(COMPLEX_OBSERVATION),
+  multiObservationDataTypes: z.array(ObservationType).min(1),
+  properties: z.record(z.string(), z.unknown()).optional(),
+})
+export type MultiDatastream = z.infer<typeof MultiDatastream>
+
 /** A result as the platform stores it: numbers, booleans and category strings. */
 export const ObservationResult = z.union([z.number().finite(), z.boolean(), z.string()])
 export type ObservationResult = z.infer<typeof ObservationResult>
+
+/** The result of a MultiDatastream's Observation: one value per ObservedProperty (null: not observed). */
+export const MultiObservationResult = z.array(z.union([z.number().finite(), z.boolean(), z.string(), z.null()])).min(1)
+export type MultiObservationResult = z.infer<typeof MultiObservationResult>
 
 /** STA 8.2.7 Observation, times as ISO 8601 instants. */
 export const Observation = z.object({

@@ -3,6 +3,8 @@ import type {
   Datastream,
   Id,
   Location,
+  MultiDatastream,
+  MultiObservationResult,
   Observation,
   ObservationType,
   ObservedProperty,
@@ -26,10 +28,29 @@ export type DatastreamRecord = Datastream & {
   /** The device kind's name for this stream, e.g. `fillingLevel`. */
   key: string
 }
-export type ObservationRecord = Observation & { id: Id; datastreamId: Id }
+/**
+ * A MultiDatastream: its ids come from the same sequence as Datastreams', so that an Observation's
+ * `datastreamId` names either one (never both); its results are arrays.
+ */
+export type MultiDatastreamRecord = MultiDatastream & {
+  id: Id
+  thingId: Id
+  sensorId: Id
+  /** In the order of the results' elements. */
+  observedPropertyIds: Id[]
+}
+/**
+ * An Observation of a Datastream, or of a MultiDatastream (`datastreamId` is then the
+ * MultiDatastream's id, and `result` an array).
+ */
+export type ObservationRecord = Omit<Observation, 'result'> & {
+  id: Id
+  datastreamId: Id
+  result: Observation['result'] | MultiObservationResult
+}
 
 /** One observation to store; the store derives nothing but the id. */
-export type NewObservation = Omit<Observation, 'parameters'> & { datastreamId: Id }
+export type NewObservation = Omit<ObservationRecord, 'id' | 'parameters'>
 
 /**
  * A page of a collection. `count` is the number of matching entities, or, when the request said

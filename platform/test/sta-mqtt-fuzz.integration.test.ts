@@ -69,8 +69,15 @@ describe('SensorThings MQTT extension under random topics and payloads', () => {
     await fc.assert(
       fc.asyncProperty(topic, payload, async (t, p) => {
         const expected = observationFromMessage(t, p, new Date())
+        // stored: a valid one-value Observation of a known Datastream (arrays are for MultiDatastreams)
+        const draft = expected.ok ? expected.value : null
         const target =
-          expected.ok && known.has(expected.value.datastreamId) ? expected.value.datastreamId : null
+          draft &&
+          draft.stream.set === 'Datastreams' &&
+          !Array.isArray(draft.observation.result) &&
+          known.has(draft.stream.id)
+            ? draft.stream.id
+            : null
         const before = target === null ? 0 : await h.count(target)
         if (!gw.connected) gw = await gateway()
         const outcome = await publishOutcome(gw, t, p)

@@ -17,6 +17,7 @@ export type {
   NewThing,
   NewDatastream,
   NewEntity,
+  NewMultiDatastream,
   RegistryChange,
 } from './ports.ts'
 export {

@@ -1,5 +1,7 @@
 import type { AggregateQuery, Bucket } from './timeseries/port.ts'
 import type {
+  MultiDatastream,
+  MultiDatastreamRecord,
   Datastream,
   DatastreamRecord,
   DatastreamSpec,
@@ -9,7 +11,6 @@ import type {
   LocationRecord,
   NewObservation,
   ObservationRecord,
-  ObservationResult,
   ObservedProperty,
   ObservedPropertyRecord,
   Page,
@@ -62,7 +63,8 @@ export type LatestOfKind = {
   properties: Record<string, unknown>
   coordinates: [number, number]
   datastreamId: Id | null
-  result: ObservationResult | null
+  /** A kind's streams are Datastreams: never an array. */
+  result: ObservationRecord['result'] | null
   phenomenonTime: string | null
 }
 
@@ -83,13 +85,24 @@ export class UnsupportedOperationError extends Error {
 /** A link in a created entity: to one that exists, or to one created with it (deep insert, STA 10.2.1.1). */
 export type Link<T> = { id: Id } | { create: T }
 
-/** A Thing created through the API, with its Locations and Datastreams created alongside. */
-export type NewThing = { thing: Thing; locations: readonly Location[]; datastreams: readonly NewDatastream[] }
+/** A Thing created through the API, with its Locations, Datastreams and MultiDatastreams created alongside. */
+export type NewThing = {
+  thing: Thing
+  locations: readonly Location[]
+  datastreams: readonly NewDatastream[]
+  multiDatastreams?: readonly NewMultiDatastream[]
+}
 /** A Datastream created through the API; its Sensor and ObservedProperty exist or come with it. */
 export type NewDatastream = {
   datastream: Datastream
   sensor: Link<Sensor>
   observedProperty: Link<ObservedProperty>
+}
+/** A MultiDatastream created through the API, with its Sensor and ObservedProperties (in result order). */
+export type NewMultiDatastream = {
+  multiDatastream: MultiDatastream
+  sensor: Link<Sensor>
+  observedProperties: readonly Link<ObservedProperty>[]
 }
 /**
  * What `create` makes (STA 10.2). A Location belongs to one Thing here, so one on its own needs that
@@ -102,6 +115,7 @@ export type NewEntity =
   | { set: 'Sensors'; sensor: Sensor }
   | { set: 'ObservedProperties'; observedProperty: ObservedProperty }
   | { set: 'Datastreams'; datastream: NewDatastream; thing: Link<NewThing> }
+  | { set: 'MultiDatastreams'; multiDatastream: NewMultiDatastream; thing: Link<NewThing> }
 
 /** A link of a created entity names none (a 400: the request is wrong, not the registry's state). */
 export class LinkError extends Error {
@@ -114,6 +128,7 @@ export const REGISTRY_SETS = [
   'Locations',
   'HistoricalLocations',
   'Datastreams',
+  'MultiDatastreams',
   'Sensors',
   'ObservedProperties',
 ] as const
@@ -133,7 +148,7 @@ export type RegistryChange =
   | { change: 'created'; set: RegistrySet; id: Id }
   | { change: 'updated'; set: RegistrySet; id: Id; properties: readonly string[] }
 
-/** Whose Datastreams: one of a Thing, a Sensor or an ObservedProperty. */
+/** Whose Datastreams (or MultiDatastreams): one of a Thing, a Sensor or an ObservedProperty. */
 export type DatastreamOwner = { thingId: Id } | { sensorId: Id } | { observedPropertyId: Id }
 
 /** SensorThings entities (the registry). */
@@ -157,8 +172,11 @@ export type Registry = {
   thing(id: Id): Promise<ThingRecord | null>
   /** All Locations, or a Thing's current ones (where it moved from: `historicalLocations`). */
   locations(page: PageRequest, thingId?: Id): Promise<Page<LocationRecord>>
-  /** Newest first. */
-  historicalLocations(page: PageRequest, thingId?: Id): Promise<Page<HistoricalLocationRecord>>
+  /** All HistoricalLocations, or those of one Thing or naming one Location; newest first. */
+  historicalLocations(
+    page: PageRequest,
+    of?: { thingId: Id } | { locationId: Id },
+  ): Promise<Page<HistoricalLocationRecord>>
   historicalLocation(id: Id): Promise<HistoricalLocationRecord | null>
   location(id: Id): Promise<LocationRecord | null>
   /** All Datastreams, or those of one Thing, Sensor or ObservedProperty. */
@@ -166,6 +184,11 @@ export type Registry = {
   datastream(id: Id): Promise<DatastreamRecord | null>
   /** Every Datastream of each of `thingIds` (a Thing has few), in id order: `$expand` over a page of Things. */
   datastreamsOfThings(thingIds: readonly Id[]): Promise<DatastreamRecord[]>
+  /** All MultiDatastreams, or those of one Thing, Sensor or ObservedProperty (one of theirs). */
+  multiDatastreams(page: PageRequest, of?: DatastreamOwner): Promise<Page<MultiDatastreamRecord>>
+  multiDatastream(id: Id): Promise<MultiDatastreamRecord | null>
+  /** As datastreamsOfThings. */
+  multiDatastreamsOfThings(thingIds: readonly Id[]): Promise<MultiDatastreamRecord[]>
   /** The current Locations of each of `thingIds`, in id order. */
   locationsOfThings(thingIds: readonly Id[]): Promise<LocationRecord[]>
   sensors(page: PageRequest): Promise<Page<SensorRecord>>
@@ -178,8 +201,8 @@ export type Registry = {
   patch(set: RegistrySet, id: Id, values: EntityPatch): Promise<boolean>
   /**
    * Deletes an entity and what cannot exist without it (STA 10.4): a Thing takes its Datastreams,
-   * Locations and HistoricalLocations; a Datastream its Observations; a Sensor or ObservedProperty
-   * the Datastreams that use it; a Location the HistoricalLocations that name it. `datastreamsGoing`
+   * MultiDatastreams, Locations and HistoricalLocations; a (Multi)Datastream its Observations; a Sensor
+   * or ObservedProperty the (Multi)Datastreams that use it; a Location the HistoricalLocations that name it. `datastreamsGoing`
    * is told which Datastreams go before anything is deleted, and may refuse by throwing.
    * False when there is no such entity.
    */

@@ -208,10 +208,10 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     const { store, dir } = await open()
     const d = await store.provisionDevice(provision('c-8'))
     await store.provisionDevice(provision('c-8')) // same place again: no move
-    expect((await store.historicalLocations({ top: 10, skip: 0 }, d.thingId)).count).toBe(1)
+    expect((await store.historicalLocations({ top: 10, skip: 0 }, { thingId: d.thingId })).count).toBe(1)
     await store.provisionDevice(provision('c-8', 11.6, 48.15))
     const check = async (s: Store) => {
-      const history = await s.historicalLocations({ top: 10, skip: 0 }, d.thingId)
+      const history = await s.historicalLocations({ top: 10, skip: 0 }, { thingId: d.thingId })
       expect(history.count).toBe(2)
       const places = await Promise.all(
         history.items.map(async (h) => (await s.location(h.locationId))!.location.coordinates),
@@ -244,7 +244,7 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     await old.store.close()
     const store = await openDuckDbStore({ path })
     stores.push(store)
-    const history = await store.historicalLocations({ top: 5, skip: 0 }, d.thingId)
+    const history = await store.historicalLocations({ top: 5, skip: 0 }, { thingId: d.thingId })
     expect(history.count).toBe(1)
     expect((await store.locations({ top: 5, skip: 0 }, d.thingId)).items[0]!.id).toBe(
       history.items[0]!.locationId,

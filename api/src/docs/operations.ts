@@ -85,12 +85,35 @@ export const STA_ROUTES: readonly StaRoute[] = [
   list('/HistoricalLocations({id})/Locations', 'Locations', 'The Location of a HistoricalLocation'),
   list('/Locations', 'Locations', 'Locations'),
   one('/Locations({id})', 'Locations', 'A Location'),
+  list('/Locations({id})/Things', 'Things', 'The Thing at a Location (a Location belongs to one Thing here)'),
+  list('/Locations({id})/HistoricalLocations', 'HistoricalLocations', 'When Things came to a Location, newest first'),
   list('/Datastreams', 'Datastreams', 'Datastreams'),
   one('/Datastreams({id})', 'Datastreams', 'A Datastream'),
   one('/Datastreams({id})/Thing', 'Things', 'The Thing of a Datastream'),
   one('/Datastreams({id})/Sensor', 'Sensors', 'The Sensor of a Datastream'),
   one('/Datastreams({id})/ObservedProperty', 'ObservedProperties', 'The ObservedProperty of a Datastream'),
   list('/Datastreams({id})/Observations', 'Observations', 'The Observations of a Datastream, newest first'),
+  list('/MultiDatastreams', 'MultiDatastreams', 'MultiDatastreams (STA 8.2.9): one Sensor, several ObservedProperties'),
+  one('/MultiDatastreams({id})', 'MultiDatastreams', 'A MultiDatastream'),
+  one('/MultiDatastreams({id})/Thing', 'Things', 'The Thing of a MultiDatastream'),
+  one('/MultiDatastreams({id})/Sensor', 'Sensors', 'The Sensor of a MultiDatastream'),
+  list(
+    '/MultiDatastreams({id})/ObservedProperties',
+    'ObservedProperties',
+    'The ObservedProperties of a MultiDatastream, in the order of its results’ elements',
+  ),
+  list(
+    '/MultiDatastreams({id})/Observations',
+    'Observations',
+    'The Observations of a MultiDatastream (results are arrays), newest first',
+  ),
+  list('/Things({id})/MultiDatastreams', 'MultiDatastreams', 'The MultiDatastreams of a Thing'),
+  list('/Sensors({id})/MultiDatastreams', 'MultiDatastreams', 'The MultiDatastreams of a Sensor'),
+  list(
+    '/ObservedProperties({id})/MultiDatastreams',
+    'MultiDatastreams',
+    'The MultiDatastreams that observe an ObservedProperty',
+  ),
   list(
     '/Observations',
     'Observations',
@@ -98,6 +121,7 @@ export const STA_ROUTES: readonly StaRoute[] = [
   ),
   one('/Observations({id})', 'Observations', 'An Observation'),
   one('/Observations({id})/Datastream', 'Datastreams', 'The Datastream of an Observation'),
+  one('/Observations({id})/MultiDatastream', 'MultiDatastreams', 'The MultiDatastream of an Observation'),
   one('/Observations({id})/FeatureOfInterest', 'FeaturesOfInterest', 'Where an Observation was made'),
   list('/FeaturesOfInterest', 'FeaturesOfInterest', 'FeaturesOfInterest: the Locations of Observations'),
   one('/FeaturesOfInterest({id})', 'FeaturesOfInterest', 'A FeatureOfInterest'),
@@ -150,7 +174,8 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Observations',
     summary: 'Create an Observation (STA 10.2)',
     description:
-      'The body names its Datastream: `"Datastream": {"@iot.id": 7}`. phenomenonTime defaults to now, ' +
+      'The body names its Datastream: `"Datastream": {"@iot.id": 7}`, or its MultiDatastream (then the result is an ' +
+      'array, one value per ObservedProperty, typed by multiObservationDataTypes). phenomenonTime defaults to now, ' +
       'resultTime to phenomenonTime. parameters, validTime and FeatureOfInterest are not stored, so they are refused.',
     access: 'write:observations',
     body: { schema: 'ObservationBody', description: 'The Observation' },
@@ -165,6 +190,19 @@ export const OPERATIONS: readonly Operation[] = [
     description: 'Observations are unique per Datastream and phenomenonTime: a second one is a 409.',
     access: 'write:observations',
     body: { schema: 'ObservationBody', description: 'The Observation (its Datastream is the path’s)' },
+    ok: CREATED,
+    errors: [409],
+  },
+  {
+    method: 'post',
+    path: `${STA}/MultiDatastreams({id})/Observations`,
+    tag: 'MultiDatastreams',
+    summary: 'Create an Observation of this MultiDatastream (STA 10.2)',
+    description:
+      'The result is an array with one value per ObservedProperty, each of its multiObservationDataTypes ' +
+      '(null: not observed). Unique per MultiDatastream and phenomenonTime: a second one is a 409.',
+    access: 'write:observations',
+    body: { schema: 'ObservationBody', description: 'The Observation (its MultiDatastream is the path’s)' },
     ok: CREATED,
     errors: [409],
   },

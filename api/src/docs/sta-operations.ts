@@ -33,11 +33,12 @@ function staOperations(r: StaRoute): Operation[] {
   const entity = entityName(r.set)
   if (r.kind === 'collection') {
     const ofDatastream = r.set === 'Observations' && r.path.startsWith('/v1.1/Datastreams(')
+    const ofMulti = r.set === 'Observations' && r.path.startsWith('/v1.1/MultiDatastreams(')
     const geo = r.set === 'Things' || r.set === 'Locations'
     const content: Content = {
       'application/json': [
         `${entity}Collection`,
-        ...(ofDatastream ? ['DataArray', 'AggregateCollection'] : []),
+        ...(ofDatastream ? ['DataArray', 'AggregateCollection'] : ofMulti ? ['DataArray'] : []),
       ],
       'text/csv': null,
       ...(geo ? { 'application/geo+json': ['GeoJsonExport'] } : {}),
@@ -165,6 +166,8 @@ function registryCreates(set: CreatableSet): Operation {
 const CREATES_THROUGH_PARENT: [string, CreatableSet, string][] = [
   ['Things', 'Datastreams', 'Thing'],
   ['Things', 'Locations', 'Things'],
+  ['Things', 'MultiDatastreams', 'Thing'],
+  ['Sensors', 'MultiDatastreams', 'Sensor'],
   ['Sensors', 'Datastreams', 'Sensor'],
   ['ObservedProperties', 'Datastreams', 'ObservedProperty'],
 ]

@@ -4,18 +4,23 @@ import {
   GeoJsonPoint,
   Id,
   Location,
+  MultiDatastream,
+  MultiObservationResult,
   Observation,
+  ObservationResult,
   ObservedProperty,
   Sensor,
   Thing,
 } from '@urbantwin/model'
 import { AGGREGATE_FNS, REGISTRY_SETS } from '@urbantwin/store'
+import { ENTITY_SETS } from '../sta/query.ts'
 import { CREATABLE_SETS, PATCH_SCHEMAS, POST_SCHEMAS } from '../sta/write/entities.ts'
 import {
   datastreamJson,
   featureOfInterestJson,
   historicalLocationJson,
   locationJson,
+  multiDatastreamJson,
   observationJson,
   observedPropertyJson,
   propertyNames,
@@ -30,7 +35,7 @@ import {
  * navigation links, and what `$expand` may add. Only for the documents (docs/openapi.ts).
  */
 
-export const ENTITY_SETS = [...REGISTRY_SETS, 'Observations', 'FeaturesOfInterest'] as const
+export { ENTITY_SETS }
 export type EntitySet = (typeof ENTITY_SETS)[number]
 
 const SERIALISERS: Record<EntitySet, (l: Links, item: never) => Record<string, unknown>> = {
@@ -38,6 +43,7 @@ const SERIALISERS: Record<EntitySet, (l: Links, item: never) => Record<string, u
   Locations: locationJson,
   HistoricalLocations: historicalLocationJson,
   Datastreams: datastreamJson,
+  MultiDatastreams: multiDatastreamJson,
   Sensors: sensorJson,
   ObservedProperties: observedPropertyJson,
   Observations: observationJson,
@@ -53,8 +59,9 @@ const NAVIGATION: Record<EntitySet, Record<string, { to: EntitySet; many: boolea
     Locations: { to: 'Locations', many: true },
     HistoricalLocations: { to: 'HistoricalLocations', many: true },
     Datastreams: { to: 'Datastreams', many: true },
+    MultiDatastreams: { to: 'MultiDatastreams', many: true },
   },
-  Locations: { Things: { to: 'Things', many: true } },
+  Locations: { Things: { to: 'Things', many: true }, HistoricalLocations: { to: 'HistoricalLocations', many: true } },
   HistoricalLocations: { Thing: { to: 'Things', many: false }, Locations: { to: 'Locations', many: true } },
   Datastreams: {
     Thing: { to: 'Things', many: false },
@@ -62,10 +69,23 @@ const NAVIGATION: Record<EntitySet, Record<string, { to: EntitySet; many: boolea
     ObservedProperty: { to: 'ObservedProperties', many: false },
     Observations: { to: 'Observations', many: true },
   },
-  Sensors: { Datastreams: { to: 'Datastreams', many: true } },
-  ObservedProperties: { Datastreams: { to: 'Datastreams', many: true } },
+  MultiDatastreams: {
+    Thing: { to: 'Things', many: false },
+    Sensor: { to: 'Sensors', many: false },
+    ObservedProperties: { to: 'ObservedProperties', many: true },
+    Observations: { to: 'Observations', many: true },
+  },
+  Sensors: {
+    Datastreams: { to: 'Datastreams', many: true },
+    MultiDatastreams: { to: 'MultiDatastreams', many: true },
+  },
+  ObservedProperties: {
+    Datastreams: { to: 'Datastreams', many: true },
+    MultiDatastreams: { to: 'MultiDatastreams', many: true },
+  },
   Observations: {
     Datastream: { to: 'Datastreams', many: false },
+    MultiDatastream: { to: 'MultiDatastreams', many: false },
     FeatureOfInterest: { to: 'FeaturesOfInterest', many: false },
   },
   FeaturesOfInterest: { Observations: { to: 'Observations', many: true } },
@@ -79,9 +99,14 @@ const PROPERTIES: Record<EntitySet, z.ZodObject> = {
     time: z.iso.datetime({ offset: true }).describe('When the Thing arrived'),
   }),
   Datastreams: Datastream,
+  MultiDatastreams: MultiDatastream,
   Sensors: Sensor,
   ObservedProperties: ObservedProperty,
-  Observations: Observation,
+  Observations: Observation.extend({
+    result: z
+      .union([ObservationResult, MultiObservationResult])
+      .describe('One value; of a MultiDatastream, an array with one value per ObservedProperty'),
+  }),
   FeaturesOfInterest: Location.omit({ location: true }).extend({
     feature: GeoJsonPoint.describe('Where the Observations were made: the Location of the Thing'),
   }),
@@ -94,6 +119,7 @@ export const entityName = (set: EntitySet): string =>
     Locations: 'Location',
     HistoricalLocations: 'HistoricalLocation',
     Datastreams: 'Datastream',
+    MultiDatastreams: 'MultiDatastream',
     Sensors: 'Sensor',
     ObservedProperties: 'ObservedProperty',
     Observations: 'Observation',
@@ -156,7 +182,8 @@ const DataArray = z.object({
   '@iot.nextLink': Link.optional(),
   value: z.array(
     z.object({
-      'Datastream@iot.navigationLink': Link,
+      'Datastream@iot.navigationLink': Link.optional(),
+      'MultiDatastream@iot.navigationLink': Link.optional(),
       components: z.array(z.string()).describe('Names of the values in each row, in order'),
       'dataArray@iot.count': z.number().int().min(0),
       dataArray: z.array(z.array(z.unknown())),
@@ -187,7 +214,13 @@ export function staSchemas(): Record<string, z.ZodType> {
       .describe('One property: `{"<name>": <value>}` (STA 9.2.4)'),
     ServiceRoot: z.object({
       value: z.array(z.object({ name: z.enum(ENTITY_SETS), url: Link })),
-      serverSettings: z.object({ conformance: z.array(z.string()) }),
+      serverSettings: z
+        .object({ conformance: z.array(z.string()).describe('The conformance classes met (OGC 18-088 Annex A)') })
+        .catchall(
+          z
+            .object({ endpoints: z.array(z.string()) })
+            .describe('Per MQTT conformance class: the broker’s endpoints (mqtt:// and ws://)'),
+        ),
     }),
   }
 }

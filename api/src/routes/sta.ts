@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express'
 import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
-import { EntityId } from '../sta/query.ts'
-import { REGISTRY_SETS, pageOf, type RegistrySet, type Store } from '@urbantwin/store'
+import { ENTITY_SETS, EntityId } from '../sta/query.ts'
+import { pageOf, type RegistrySet, type Store } from '@urbantwin/store'
 import {
   QueryError,
   pageRequest,
@@ -12,7 +12,14 @@ import {
   type RequestQuery,
 } from '../sta/odata/parse.ts'
 import { aggregateJson } from '../sta/aggregate.ts'
-import { createRows, observationFrom } from '../sta/write/observations.ts'
+import {
+  checkStream,
+  createRows,
+  observationFrom,
+  resultProblem,
+  type StreamCheck,
+  type StreamRef,
+} from '../sta/write/observations.ts'
 import { CREATABLE_SETS, createFrom, patchFrom, type CreatableSet } from '../sta/write/entities.ts'
 import { createExpander } from '../sta/expand.ts'
 import { asLocationQuery, createFeatures } from '../sta/features.ts'
@@ -27,6 +34,8 @@ import {
   historicalLocationJson,
   jsonText,
   locationJson,
+  multiDatastreamJson,
+  ofMultiDatastream,
   observationJson,
   observedPropertyJson,
   propertyNames,
@@ -34,6 +43,8 @@ import {
   thingJson,
   type Links,
 } from '../sta/serialize.ts'
+
+const present = <T>(x: T | null): T[] => (x ? [x] : [])
 
 /** Entities and collections: written with the serialisers' cached text (see jsonText). */
 function sendJson(res: Response, body: unknown) {
@@ -46,17 +57,42 @@ export type StaDeps = {
   maxExpandDepth?: number
   /** Licence and attribution of the exports; dl-de/by-2-0, "UrbanTwin – Urban Data Platform" when absent. */
   openData?: OpenDataLicence
+  /** The broker's TCP port, for the service root's MQTT endpoints. */
+  mqttPort?: number
   /** Observations created through the API (POST, CreateObservations), for live feeds (MQTT). */
   onObservationsCreated?: (created: readonly ObservationRecord[]) => void
 }
 
-/** Root of the service (STA 9.2.1): entity sets and server settings. */
-function serviceRoot(base: string) {
-  // Only the collections served so far; the remaining entity sets of STA 9.2.1 follow with the full API.
-  const sets = [...REGISTRY_SETS, 'FeaturesOfInterest']
+/** The standard's conformance classes (OGC 18-088 Annex A) this API meets: identifiers, not fetched. */
+const REQ = 'http://www.opengis.net/spec/iot_sensing/1.1/req'
+const MQTT_CREATE = `${REQ}/create-observations-via-mqtt/observations-creation`
+const CONFORMANCE = [
+  `${REQ}/datamodel`,
+  `${REQ}/resource-path/resource-path-to-entities`,
+  `${REQ}/request-data`,
+  `${REQ}/create-update-delete`,
+  `${REQ}/batch-request/batch-request`,
+  `${REQ}/multi-datastream`,
+  `${REQ}/data-array/data-array`,
+  MQTT_CREATE,
+  `${REQ}/receive-updates-via-mqtt/receive-updates`,
+]
+
+/**
+ * Root of the service (STA 9.2.1): entity sets and server settings, with the broker's endpoints for
+ * the MQTT extension (its TCP port on the host the client asked, and the WebSocket beside the API).
+ */
+function serviceRoot(req: Request, base: string, mqttPort: number | undefined) {
+  const host = req.hostname.includes(':') ? `[${req.hostname}]` : req.hostname
+  const ws = `${req.protocol === 'https' ? 'wss' : 'ws'}://${req.get('host')}/mqtt`
+  const endpoints = { endpoints: [...(mqttPort ? [`mqtt://${host}:${mqttPort}`] : []), ws] }
   return {
-    value: sets.map((name) => ({ name, url: `${base}/${name}` })),
-    serverSettings: { conformance: ['http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel'] },
+    value: ENTITY_SETS.map((name) => ({ name, url: `${base}/${name}` })),
+    serverSettings: {
+      conformance: CONFORMANCE,
+      [MQTT_CREATE]: endpoints,
+      [`${REQ}/receive-updates-via-mqtt/receive-updates`]: endpoints,
+    },
   }
 }
 
@@ -135,9 +171,10 @@ export function staRouter(deps: StaDeps): Router {
           throw new HttpError(
             400,
             'BAD_REQUEST',
-            `$resultFormat=dataArray applies to the Observations of a Datastream, not to ${req.path}`,
+            `$resultFormat=dataArray applies to the Observations of a (Multi)Datastream, not to ${req.path}`,
           )
-        res.json(dataArrayJson(l, idOf(req), page as Page<ObservationRecord>, q, url(req)))
+        const set = req.path.startsWith('/MultiDatastreams') ? 'MultiDatastreams' : 'Datastreams'
+        res.json(dataArrayJson(l, { set, id: idOf(req) }, page as Page<ObservationRecord>, q, url(req)))
         return
       }
       const items = await expander.renderAll(l, toJson, page.items, q)
@@ -205,7 +242,7 @@ export function staRouter(deps: StaDeps): Router {
   }
 
   router.get('/', (req, res) => {
-    res.json(serviceRoot(links(req).base))
+    res.json(serviceRoot(req, links(req).base, deps.mqttPort))
   })
   router.use('/catalogue', catalogueRouter(deps))
 
@@ -223,7 +260,7 @@ export function staRouter(deps: StaDeps): Router {
   )
   collection(
     '/Things\\(:id\\)/HistoricalLocations',
-    async (req, p) => ((await store.thing(idOf(req))) ? store.historicalLocations(p, idOf(req)) : null),
+    async (req, p) => ((await store.thing(idOf(req))) ? store.historicalLocations(p, { thingId: idOf(req) }) : null),
     historicalLocationJson,
   )
   collection('/HistoricalLocations', (_req, p) => store.historicalLocations(p), historicalLocationJson)
@@ -240,12 +277,26 @@ export function staRouter(deps: StaDeps): Router {
       const h = await store.historicalLocation(idOf(req))
       if (!h) return null
       const loc = await store.location(h.locationId)
-      return pageOf(loc ? [loc] : [], p)
+      return pageOf(present(loc), p)
     },
     locationJson,
   )
   collection('/Locations', (_req, p) => store.locations(p), locationJson)
   single('/Locations\\(:id\\)', (id) => store.location(id), locationJson)
+  collection(
+    '/Locations\\(:id\\)/Things',
+    async (req, p) => {
+      const l = await store.location(idOf(req))
+      return l ? pageOf(present(await store.thing(l.thingId)), p) : null
+    },
+    thingJson,
+  )
+  collection(
+    '/Locations\\(:id\\)/HistoricalLocations',
+    async (req, p) =>
+      (await store.location(idOf(req))) ? store.historicalLocations(p, { locationId: idOf(req) }) : null,
+    historicalLocationJson,
+  )
   collection('/Datastreams', (_req, p) => store.datastreams(p), datastreamJson)
   single('/Datastreams\\(:id\\)', (id) => store.datastream(id), datastreamJson)
   const fromDatastream = <T>(
@@ -260,37 +311,88 @@ export function staRouter(deps: StaDeps): Router {
     (d) => store.observedProperty(d.observedPropertyId),
     observedPropertyJson,
   )
+  // STA 8.2.9: MultiDatastreams, their related entities, and Things', Sensors' and ObservedProperties'
+  collection('/MultiDatastreams', (_req, p) => store.multiDatastreams(p), multiDatastreamJson)
+  single('/MultiDatastreams\\(:id\\)', (id) => store.multiDatastream(id), multiDatastreamJson)
+  related(
+    '/MultiDatastreams\\(:id\\)/Thing',
+    (id) => store.multiDatastream(id),
+    (m) => store.thing(m.thingId),
+    thingJson,
+  )
+  related(
+    '/MultiDatastreams\\(:id\\)/Sensor',
+    (id) => store.multiDatastream(id),
+    (m) => store.sensor(m.sensorId),
+    sensorJson,
+  )
+  collection(
+    '/MultiDatastreams\\(:id\\)/ObservedProperties',
+    async (req, p) => {
+      const m = await store.multiDatastream(idOf(req))
+      if (!m) return null
+      const ops = await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))
+      return pageOf(ops.flatMap(present), p)
+    },
+    observedPropertyJson,
+  )
+  collection(
+    '/MultiDatastreams\\(:id\\)/Observations',
+    async (req, p) => ((await store.multiDatastream(idOf(req))) ? store.observations(idOf(req), p) : null),
+    observationJson,
+  )
+  for (const [parent, exists, of] of [
+    ['Things', (id: Id) => store.thing(id), (id: Id) => ({ thingId: id })],
+    ['Sensors', (id: Id) => store.sensor(id), (id: Id) => ({ sensorId: id })],
+    ['ObservedProperties', (id: Id) => store.observedProperty(id), (id: Id) => ({ observedPropertyId: id })],
+  ] as const)
+    collection(
+      `/${parent}\\(:id\\)/MultiDatastreams`,
+      async (req, p) => ((await exists(idOf(req))) ? store.multiDatastreams(p, of(idOf(req))) : null),
+      multiDatastreamJson,
+    )
   // STA 10.2 and 14.4: creating Observations (the security middleware has checked the key's permission)
-  const existingDatastream = async (id: Id, status: 400 | 404) => {
-    if (!(await store.datastream(id)))
-      throw new HttpError(
-        status,
-        status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST',
-        `Datastream ${id} does not exist`,
-      )
-  }
-  const createOne = async (req: Request, res: Response, pathDatastream: Id | null) => {
-    const o = observationFrom(req.body, pathDatastream, new Date())
-    await existingDatastream(o.datastreamId, pathDatastream === null ? 400 : 404)
+  const createOne = async (req: Request, res: Response, path: StreamRef | null) => {
+    const { stream, observation: o } = observationFrom(req.body, path, new Date())
+    const target = await checkStream(store, stream)
+    if (!target.exists)
+      throw path
+        ? new HttpError(404, 'NOT_FOUND', target.message)
+        : new HttpError(400, 'BAD_REQUEST', target.message)
+    const problem = resultProblem(o.result, target.multi)
+    if (problem) throw new HttpError(400, 'BAD_REQUEST', problem)
     const [r] = await store.createObservations([o])
     const json = observationJson(links(req), r!.observation)
     if (!r!.created)
       throw new HttpError(
         409,
         'CONFLICT',
-        `Datastream ${o.datastreamId} already has an Observation at ${o.phenomenonTime}`,
+        `${stream.set.slice(0, -1)} ${o.datastreamId} already has an Observation at ${o.phenomenonTime}`,
         { '@iot.selfLink': json['@iot.selfLink'] },
       )
     deps.onObservationsCreated?.([r!.observation])
     res.status(201).location(String(json['@iot.selfLink'])).json(json)
   }
-  router.post('/Datastreams\\(:id\\)/Observations', (req, res) => createOne(req, res, idOf(req)))
+  for (const set of ['Datastreams', 'MultiDatastreams'] as const)
+    router.post(`/${set}\\(:id\\)/Observations`, (req, res) => createOne(req, res, { set, id: idOf(req) }))
   router.post('/Observations', (req, res) => createOne(req, res, null))
   router.post('/CreateObservations', async (req, res) => {
     const rows = createRows(req.body, new Date())
-    const known = new Set<Id>()
-    for (const id of new Set(rows.map((r) => r.datastreamId))) if (await store.datastream(id)) known.add(id)
-    const valid = rows.flatMap((r) => (r.observation && known.has(r.datastreamId) ? [r.observation] : []))
+    // a row is stored when its stream exists and its result fits it; otherwise it is "error"
+    const streams = new Map<string, StreamCheck>()
+    const fits = async (r: (typeof rows)[number]) => {
+      if (!r.observation) return false
+      const key = `${r.stream.set}(${r.stream.id})`
+      let target = streams.get(key)
+      if (!target) {
+        target = await checkStream(store, r.stream)
+        streams.set(key, target)
+      }
+      return target.exists && resultProblem(r.observation.result, target.multi) === null
+    }
+    const ok: boolean[] = []
+    for (const r of rows) ok.push(await fits(r))
+    const valid = rows.flatMap((r, i) => (ok[i] && r.observation ? [r.observation] : []))
     const stored = await store.createObservations(valid)
     deps.onObservationsCreated?.(stored.filter((s) => s.created).map((s) => s.observation))
     const l = links(req)
@@ -299,13 +401,25 @@ export function staRouter(deps: StaDeps): Router {
     res
       .status(201)
       .json(
-        rows.map((r) =>
-          r.observation && known.has(r.datastreamId)
-            ? observationJson(l, stored[next++]!.observation)['@iot.selfLink']
-            : 'error',
+        rows.map((_r, i) =>
+          ok[i] ? observationJson(l, stored[next++]!.observation)['@iot.selfLink'] : 'error',
         ),
       )
   })
+  /** A MultiDatastream keeps one unit and one observation type per ObservedProperty (STA 8.2.9.2). */
+  const keepsLengths = async (id: Id, values: Record<string, unknown>) => {
+    const m = await store.multiDatastream(id)
+    if (!m) return // the PATCH answers 404
+    for (const key of ['unitOfMeasurements', 'multiObservationDataTypes'] as const) {
+      const list = values[key] as unknown[] | undefined
+      if (list && list.length !== m.observedPropertyIds.length)
+        throw new HttpError(
+          400,
+          'BAD_REQUEST',
+          `${key} has ${list.length} entries; MultiDatastream ${id} has ${m.observedPropertyIds.length} ObservedProperties`,
+        )
+    }
+  }
   // STA 10.3 and 10.4: change and delete registry entities (deletion cascades, see Registry.remove)
   const writable: [
     RegistrySet,
@@ -316,12 +430,14 @@ export function staRouter(deps: StaDeps): Router {
     ['Locations', locationJson, (id) => store.location(id)],
     ['HistoricalLocations', historicalLocationJson, (id) => store.historicalLocation(id)],
     ['Datastreams', datastreamJson, (id) => store.datastream(id)],
+    ['MultiDatastreams', multiDatastreamJson, (id) => store.multiDatastream(id)],
     ['Sensors', sensorJson, (id) => store.sensor(id)],
     ['ObservedProperties', observedPropertyJson, (id) => store.observedProperty(id)],
   ]
   for (const [set, toJson, load] of writable) {
     router.patch(`/${set}\\(:id\\)`, async (req, res) => {
       const values = patchFrom(set, req.body)
+      if (set === 'MultiDatastreams') await keepsLengths(idOf(req), values)
       if (!(await store.patch(set, idOf(req), values)))
         throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
       res.json(toJson(links(req), (await load(idOf(req))) as never))
@@ -343,6 +459,8 @@ export function staRouter(deps: StaDeps): Router {
   const throughParent: [string, CreatableSet, (id: Id) => Promise<unknown>, string, (id: Id) => unknown][] = [
     ['Things', 'Datastreams', (id) => store.thing(id), 'Thing', (id) => ({ '@iot.id': id })],
     ['Things', 'Locations', (id) => store.thing(id), 'Things', (id) => [{ '@iot.id': id }]],
+    ['Things', 'MultiDatastreams', (id) => store.thing(id), 'Thing', (id) => ({ '@iot.id': id })],
+    ['Sensors', 'MultiDatastreams', (id) => store.sensor(id), 'Sensor', (id) => ({ '@iot.id': id })],
     ['Sensors', 'Datastreams', (id) => store.sensor(id), 'Sensor', (id) => ({ '@iot.id': id })],
     [
       'ObservedProperties',
@@ -394,8 +512,14 @@ export function staRouter(deps: StaDeps): Router {
   related(
     '/Observations\\(:id\\)/Datastream',
     (id) => store.observation(id),
-    (o) => store.datastream(o.datastreamId),
+    (o) => (ofMultiDatastream(o) ? Promise.resolve(null) : store.datastream(o.datastreamId)),
     datastreamJson,
+  )
+  related(
+    '/Observations\\(:id\\)/MultiDatastream',
+    (id) => store.observation(id),
+    (o) => (ofMultiDatastream(o) ? store.multiDatastream(o.datastreamId) : Promise.resolve(null)),
+    multiDatastreamJson,
   )
   // FeaturesOfInterest are the Locations where Observations were made (sta/features.ts)
   const features = createFeatures(store)

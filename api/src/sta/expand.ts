@@ -8,6 +8,8 @@ import {
   featureOfInterestJson,
   historicalLocationJson,
   locationJson,
+  multiDatastreamJson,
+  ofMultiDatastream,
   observationJson,
   observedPropertyJson,
   select,
@@ -82,6 +84,18 @@ export function createExpander(store: Store, limits: QueryLimits) {
   type Historical = Parameters<typeof historicalLocationJson>[1]
   type Datastream = Parameters<typeof datastreamJson>[1]
   type Observation = Parameters<typeof observationJson>[1]
+  type Multi = Parameters<typeof multiDatastreamJson>[1]
+
+  /** A (Multi)Datastream's Observations; the Masterportal pattern `$top=1;$orderby=phenomenonTime desc` from the index. */
+  const observationsOfStream = many(
+    observationJson,
+    (d: { id: number }, p) => store.observations(d.id, p),
+    async (ds: { id: number }[], p) => {
+      if (!isLatestOnly(p)) return null
+      const latest = await store.latestObservations(ds.map((d) => d.id))
+      return ds.map((d) => latestPage(latest.get(d.id)))
+    },
+  )
 
   const NAVIGATION = new Map<ToJson, Record<string, Nav>>([
     [
@@ -93,18 +107,28 @@ export function createExpander(store: Store, limits: QueryLimits) {
           perThing((ids) => store.locationsOfThings(ids)),
         ),
         HistoricalLocations: many(historicalLocationJson, (t: Thing, p) =>
-          store.historicalLocations(p, t.id),
+          store.historicalLocations(p, { thingId: t.id }),
         ),
         Datastreams: many(
           datastreamJson,
           (t: Thing, p) => store.datastreams(p, { thingId: t.id }),
           perThing((ids) => store.datastreamsOfThings(ids)),
         ),
+        MultiDatastreams: many(
+          multiDatastreamJson,
+          (t: Thing, p) => store.multiDatastreams(p, { thingId: t.id }),
+          perThing((ids) => store.multiDatastreamsOfThings(ids)),
+        ),
       },
     ],
     [
       locationJson as ToJson,
-      { Things: many(thingJson, async (l: Location, p) => pageOf(present(await store.thing(l.thingId)), p)) },
+      {
+        Things: many(thingJson, async (l: Location, p) => pageOf(present(await store.thing(l.thingId)), p)),
+        HistoricalLocations: many(historicalLocationJson, (l: Location, p) =>
+          store.historicalLocations(p, { locationId: l.id }),
+        ),
+      },
     ],
     [
       historicalLocationJson as ToJson,
@@ -123,22 +147,27 @@ export function createExpander(store: Store, limits: QueryLimits) {
         ObservedProperty: one(observedPropertyJson, (d: Datastream) =>
           store.observedProperty(d.observedPropertyId),
         ),
-        Observations: many(
-          observationJson,
-          (d: Datastream, p) => store.observations(d.id, p),
-          // the Masterportal pattern Observations($top=1;$orderby=phenomenonTime desc), from the index
-          async (ds: Datastream[], p) => {
-            if (!isLatestOnly(p)) return null
-            const latest = await store.latestObservations(ds.map((d) => d.id))
-            return ds.map((d) => latestPage(latest.get(d.id)))
-          },
+        Observations: observationsOfStream,
+      },
+    ],
+    [
+      multiDatastreamJson as ToJson,
+      {
+        Thing: one(thingJson, (m: Multi) => store.thing(m.thingId)),
+        Sensor: one(sensorJson, (m: Multi) => store.sensor(m.sensorId)),
+        ObservedProperties: many(observedPropertyJson, async (m: Multi, p) =>
+          pageOf((await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))).flatMap(present), p),
         ),
+        Observations: observationsOfStream,
       },
     ],
     [
       sensorJson as ToJson,
       {
         Datastreams: many(datastreamJson, (x: { id: number }, p) => store.datastreams(p, { sensorId: x.id })),
+        MultiDatastreams: many(multiDatastreamJson, (x: { id: number }, p) =>
+          store.multiDatastreams(p, { sensorId: x.id }),
+        ),
       },
     ],
     [
@@ -147,12 +176,20 @@ export function createExpander(store: Store, limits: QueryLimits) {
         Datastreams: many(datastreamJson, (x: { id: number }, p) =>
           store.datastreams(p, { observedPropertyId: x.id }),
         ),
+        MultiDatastreams: many(multiDatastreamJson, (x: { id: number }, p) =>
+          store.multiDatastreams(p, { observedPropertyId: x.id }),
+        ),
       },
     ],
     [
       observationJson as ToJson,
       {
-        Datastream: one(datastreamJson, (o: Observation) => store.datastream(o.datastreamId)),
+        Datastream: one(datastreamJson, (o: Observation) =>
+          ofMultiDatastream(o) ? Promise.resolve(null) : store.datastream(o.datastreamId),
+        ),
+        MultiDatastream: one(multiDatastreamJson, (o: Observation) =>
+          ofMultiDatastream(o) ? store.multiDatastream(o.datastreamId) : Promise.resolve(null),
+        ),
         FeatureOfInterest: one(
           featureOfInterestJson,
           async (o: Observation) => (await features.ofObservations([o]))[0] ?? null,

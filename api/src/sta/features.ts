@@ -45,7 +45,7 @@ type History = { locationId: Id; ms: number }[]
 
 export function createFeatures(store: Store) {
   async function historyOf(thingId: Id): Promise<History> {
-    const page = await store.historicalLocations({ top: 10_000, skip: 0 }, thingId)
+    const page = await store.historicalLocations({ top: 10_000, skip: 0 }, { thingId })
     return page.items.map((h) => ({ locationId: h.locationId, ms: Date.parse(h.time) }))
   }
 

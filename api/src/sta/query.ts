@@ -8,3 +8,16 @@ export const EntityId = z.object({
     .positive()
     .max(2 ** 53 - 1),
 })
+
+/** The entity sets of STA 9.2.1, in the standard's order. */
+export const ENTITY_SETS = [
+  'Things',
+  'Locations',
+  'HistoricalLocations',
+  'Datastreams',
+  'MultiDatastreams',
+  'Sensors',
+  'Observations',
+  'ObservedProperties',
+  'FeaturesOfInterest',
+] as const

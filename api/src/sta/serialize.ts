@@ -2,6 +2,7 @@ import type {
   DatastreamRecord,
   HistoricalLocationRecord,
   LocationRecord,
+  MultiDatastreamRecord,
   ObservationRecord,
   ObservedPropertyRecord,
   Page,
@@ -94,12 +95,12 @@ export function jsonText(value: unknown): string {
 
 export function thingJson(l: Links, t: ThingRecord): Json {
   const { id, deviceId: _d, kind: _k, ...body } = t
-  return entity(l, 'Things', id, t, body, ['Locations', 'HistoricalLocations', 'Datastreams'])
+  return entity(l, 'Things', id, t, body, ['Locations', 'HistoricalLocations', 'Datastreams', 'MultiDatastreams'])
 }
 
 export function locationJson(l: Links, x: LocationRecord): Json {
   const { id, thingId: _t, ...body } = x
-  return entity(l, 'Locations', id, x, body, [])
+  return entity(l, 'Locations', id, x, body, ['Things', 'HistoricalLocations'])
 }
 
 /** A FeatureOfInterest is a Location seen from its Observations (see sta/features.ts). */
@@ -118,19 +119,27 @@ export function datastreamJson(l: Links, d: DatastreamRecord): Json {
   return entity(l, 'Datastreams', id, d, body, ['Thing', 'Sensor', 'ObservedProperty', 'Observations'])
 }
 
+export function multiDatastreamJson(l: Links, m: MultiDatastreamRecord): Json {
+  const { id, thingId: _t, sensorId: _s, observedPropertyIds: _o, ...body } = m
+  return entity(l, 'MultiDatastreams', id, m, body, ['Thing', 'Sensor', 'ObservedProperties', 'Observations'])
+}
+
 export function sensorJson(l: Links, s: SensorRecord): Json {
   const { id, ...body } = s
-  return entity(l, 'Sensors', id, s, body, ['Datastreams'])
+  return entity(l, 'Sensors', id, s, body, ['Datastreams', 'MultiDatastreams'])
 }
 
 export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json {
   const { id, ...body } = o
-  return entity(l, 'ObservedProperties', id, o, body, ['Datastreams'])
+  return entity(l, 'ObservedProperties', id, o, body, ['Datastreams', 'MultiDatastreams'])
 }
+
+/** An Observation of a MultiDatastream: its result is an array (one element per ObservedProperty). */
+export const ofMultiDatastream = (o: Pick<ObservationRecord, 'result'>) => Array.isArray(o.result)
 
 export function observationJson(l: Links, o: ObservationRecord): Json {
   const { id, datastreamId: _d, ...body } = o
-  return entity(l, 'Observations', id, o, body, ['Datastream'])
+  return entity(l, 'Observations', id, o, body, [ofMultiDatastream(o) ? 'MultiDatastream' : 'Datastream'])
 }
 
 /** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */
@@ -165,7 +174,7 @@ const SELECTABLE = new Map<
     {
       set: 'Things',
       properties: ['name', 'description', 'properties'],
-      navigation: ['Locations', 'HistoricalLocations', 'Datastreams'],
+      navigation: ['Locations', 'HistoricalLocations', 'Datastreams', 'MultiDatastreams'],
     },
   ],
   [
@@ -198,11 +207,29 @@ const SELECTABLE = new Map<
     },
   ],
   [
+    multiDatastreamJson,
+    {
+      set: 'MultiDatastreams',
+      properties: [
+        'name',
+        'description',
+        'unitOfMeasurements',
+        'observationType',
+        'multiObservationDataTypes',
+        'observedArea',
+        'phenomenonTime',
+        'resultTime',
+        'properties',
+      ],
+      navigation: ['Thing', 'Sensor', 'ObservedProperties', 'Observations'],
+    },
+  ],
+  [
     sensorJson,
     {
       set: 'Sensors',
       properties: ['name', 'description', 'encodingType', 'metadata', 'properties'],
-      navigation: ['Datastreams'],
+      navigation: ['Datastreams', 'MultiDatastreams'],
     },
   ],
   [
@@ -210,7 +237,7 @@ const SELECTABLE = new Map<
     {
       set: 'ObservedProperties',
       properties: ['name', 'definition', 'description', 'properties'],
-      navigation: ['Datastreams'],
+      navigation: ['Datastreams', 'MultiDatastreams'],
     },
   ],
   [
@@ -226,7 +253,7 @@ const SELECTABLE = new Map<
     {
       set: 'Observations',
       properties: ['phenomenonTime', 'resultTime', 'result', 'resultQuality', 'validTime', 'parameters'],
-      navigation: ['Datastream', 'FeatureOfInterest'],
+      navigation: ['Datastream', 'MultiDatastream', 'FeatureOfInterest'],
     },
   ],
 ])
@@ -282,7 +309,7 @@ const DATA_ARRAY_COMPONENTS = [
  */
 export function dataArrayJson(
   l: Links,
-  datastreamId: number,
+  stream: { set: 'Datastreams' | 'MultiDatastreams'; id: number },
   page: Page<ObservationRecord>,
   q: Pick<RequestQuery, 'top' | 'skip' | 'count' | 'select'>,
   requestUrl: URL,
@@ -300,7 +327,7 @@ export function dataArrayJson(
     ...(list['@iot.nextLink'] ? { '@iot.nextLink': list['@iot.nextLink'] } : {}),
     value: [
       {
-        'Datastream@iot.navigationLink': `${l.base}/Datastreams(${datastreamId})`,
+        [`${stream.set.slice(0, -1)}@iot.navigationLink`]: `${l.base}/${stream.set}(${stream.id})`,
         components,
         'dataArray@iot.count': rows.length,
         dataArray: rows,

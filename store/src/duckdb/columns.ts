@@ -1,3 +1,4 @@
+import { COMPLEX_OBSERVATION } from '@urbantwin/model'
 import type { Column, ColumnMap, SqlType } from './filter-sql.ts'
 
 /**
@@ -113,6 +114,20 @@ const DATASTREAM: EntitySet = {
     ObservedProperty: { key: 'observed_property_id', set: () => OBSERVED_PROPERTY },
   },
 }
+const MULTI_DATASTREAM: EntitySet = {
+  table: 'multi_datastreams',
+  plain: {
+    id,
+    name: text('name'),
+    description: text('description'),
+    observationType: { sql: () => `'${COMPLEX_OBSERVATION}'`, type: 'string' },
+  },
+  json: { unitOfMeasurements: 'units', multiObservationDataTypes: 'data_types', properties: 'properties' },
+  one: {
+    Thing: { key: 'thing_id', set: () => THING },
+    Sensor: { key: 'sensor_id', set: () => SENSOR },
+  },
+}
 /** Observations kept in DuckDB: a number in `result_number`, anything else as JSON text in `result_json`. */
 const OBSERVATION: EntitySet = {
   table: 'all_observations',
@@ -125,13 +140,18 @@ const OBSERVATION: EntitySet = {
       type: 'json',
     },
   },
-  one: { Datastream: { key: 'datastream_id', set: () => DATASTREAM } },
+  // datastream_id names a Datastream or a MultiDatastream (one id sequence): the other one is null
+  one: {
+    Datastream: { key: 'datastream_id', set: () => DATASTREAM },
+    MultiDatastream: { key: 'datastream_id', set: () => MULTI_DATASTREAM },
+  },
 }
 
 export const THING_COLUMNS = mapOf(THING)
 export const LOCATION_COLUMNS = mapOf(LOCATION)
 export const HISTORICAL_LOCATION_COLUMNS = mapOf(HISTORICAL_LOCATION)
 export const DATASTREAM_COLUMNS = mapOf(DATASTREAM)
+export const MULTI_DATASTREAM_COLUMNS = mapOf(MULTI_DATASTREAM)
 export const SENSOR_COLUMNS = mapOf(SENSOR)
 export const OBSERVED_PROPERTY_COLUMNS = mapOf(OBSERVED_PROPERTY)
 export const OBSERVATION_QUERY_COLUMNS = mapOf(OBSERVATION)

@@ -6,6 +6,7 @@ import {
   LinkError,
   type Link,
   type NewDatastream,
+  type NewMultiDatastream,
   type NewEntity,
   type NewThing,
   type DeviceProvision,
@@ -29,6 +30,7 @@ import {
   DATASTREAM_COLUMNS,
   HISTORICAL_LOCATION_COLUMNS,
   LOCATION_COLUMNS,
+  MULTI_DATASTREAM_COLUMNS,
   OBSERVATION_QUERY_COLUMNS,
   OBSERVED_PROPERTY_COLUMNS,
   SENSOR_COLUMNS,
@@ -41,6 +43,7 @@ import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
 import { createRegistryFeed } from './registry-changes.ts'
 import {
   toDatastream,
+  toMultiDatastream,
   toHistoricalLocation,
   toLocation,
   toObservation,
@@ -97,6 +100,16 @@ const PATCHABLE: Record<RegistrySet, { table: string; columns: Record<string, Co
       properties: { column: 'properties', json: true },
     },
   },
+  MultiDatastreams: {
+    table: 'multi_datastreams',
+    columns: {
+      name: text('name'),
+      description: text('description'),
+      unitOfMeasurements: { column: 'units', json: true },
+      multiObservationDataTypes: { column: 'data_types', json: true },
+      properties: { column: 'properties', json: true },
+    },
+  },
   Sensors: {
     table: 'sensors',
     columns: {
@@ -112,13 +125,24 @@ const PATCHABLE: Record<RegistrySet, { table: string; columns: Record<string, Co
   },
 }
 
-/** Which Datastreams an entity's deletion takes with it (see Registry.remove). */
+/** Which Datastreams and MultiDatastreams (one id sequence) an entity's deletion takes with it (see Registry.remove). */
 const DATASTREAMS_OF: Partial<Record<RegistrySet, string>> = {
-  Things: 'SELECT id FROM datastreams WHERE thing_id = ?',
-  Datastreams: 'SELECT id FROM datastreams WHERE id = ?',
-  Sensors: 'SELECT id FROM datastreams WHERE sensor_id = ?',
-  ObservedProperties: 'SELECT id FROM datastreams WHERE observed_property_id = ?',
+  Things: 'SELECT id FROM datastreams WHERE thing_id = $1 UNION ALL SELECT id FROM multi_datastreams WHERE thing_id = $1',
+  Datastreams: 'SELECT id FROM datastreams WHERE id = $1',
+  MultiDatastreams: 'SELECT id FROM multi_datastreams WHERE id = $1',
+  Sensors:
+    'SELECT id FROM datastreams WHERE sensor_id = $1 UNION ALL SELECT id FROM multi_datastreams WHERE sensor_id = $1',
+  ObservedProperties: `SELECT id FROM datastreams WHERE observed_property_id = $1
+    UNION SELECT multi_datastream_id FROM multi_datastream_properties WHERE observed_property_id = $1`,
 }
+/** Tables rows of going (Multi)Datastreams are deleted from, and the column naming them. */
+const STREAM_TABLES: ReadonlyArray<[string, string]> = [
+  ['observations', 'datastream_id'],
+  ['observations_archive', 'datastream_id'],
+  ['datastreams', 'id'],
+  ['multi_datastream_properties', 'multi_datastream_id'],
+  ['multi_datastreams', 'id'],
+]
 
 /** Connections that serve reads (see ReadPool); the store's one writing connection is apart. */
 const READ_CONNECTIONS = 4
@@ -555,6 +579,33 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return Number(row?.id)
   }
 
+  async function createMultiDatastream(sql: Sql, thingId: number, m: NewMultiDatastream): Promise<number> {
+    const sensorId = await sensorOf(sql, m.sensor)
+    const opIds: number[] = []
+    for (const op of m.observedProperties) opIds.push(await observedPropertyOf(sql, op))
+    const x = m.multiDatastream
+    const row = await sql.one(
+      `INSERT INTO multi_datastreams (thing_id, sensor_id, name, description, units, data_types, properties)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [
+        thingId,
+        sensorId,
+        x.name,
+        x.description,
+        json(x.unitOfMeasurements),
+        json(x.multiObservationDataTypes),
+        json(x.properties),
+      ],
+    )
+    const id = Number(row?.id)
+    await sql.run(
+      `INSERT INTO multi_datastream_properties (multi_datastream_id, position, observed_property_id)
+       VALUES ${opIds.map(() => '(?, ?, ?)').join(', ')}`,
+      opIds.flatMap((op, i) => [id, i, op]),
+    )
+    return id
+  }
+
   async function createThing(sql: Sql, t: NewThing): Promise<number> {
     const row = await sql.one(
       'INSERT INTO things (name, description, properties) VALUES (?, ?, ?) RETURNING id',
@@ -563,6 +614,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     const thingId = Number(row?.id)
     for (const l of t.locations) await createLocation(sql, thingId, l)
     for (const d of t.datastreams) await createDatastream(sql, thingId, d)
+    for (const m of t.multiDatastreams ?? []) await createMultiDatastream(sql, thingId, m)
     return thingId
   }
 
@@ -595,6 +647,13 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
             ? await linked(sql, 'things', 'Thing', e.thing.id)
             : await createThing(sql, e.thing.create)
         return createDatastream(sql, thingId, e.datastream)
+      }
+      case 'MultiDatastreams': {
+        const thingId =
+          'id' in e.thing
+            ? await linked(sql, 'things', 'Thing', e.thing.id)
+            : await createThing(sql, e.thing.create)
+        return createMultiDatastream(sql, thingId, e.multiDatastream)
       }
     }
   }
@@ -720,12 +779,14 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           ? page(sql, 'locations', [], p, toLocation, LOCATION_COLUMNS)
           : page(sql, 'current_locations WHERE thing_id = ?', [thingId], p, toLocation, LOCATION_COLUMNS),
       ),
-    historicalLocations: (p, thingId) =>
+    historicalLocations: (p, of) =>
       reads.exclusive((sql) =>
         page(
           sql,
-          thingId === undefined ? 'historical_locations' : 'historical_locations WHERE thing_id = ?',
-          thingId === undefined ? [] : [thingId],
+          of === undefined
+            ? 'historical_locations'
+            : `historical_locations WHERE ${'thingId' in of ? 'thing_id' : 'location_id'} = ?`,
+          of === undefined ? [] : ['thingId' in of ? of.thingId : of.locationId],
           p,
           toHistoricalLocation,
           HISTORICAL_LOCATION_COLUMNS,
@@ -759,6 +820,21 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         page(sql, 'observed_properties', [], p, toObservedProperty, OBSERVED_PROPERTY_COLUMNS),
       ),
     datastream: byId('datastreams', toDatastream),
+    multiDatastreams: (p, of) =>
+      reads.exclusive((sql) => {
+        const from = 'multi_datastreams_with_properties'
+        if (!of) return page(sql, from, [], p, toMultiDatastream, MULTI_DATASTREAM_COLUMNS)
+        const [where, id] =
+          'thingId' in of
+            ? ['thing_id = ?', of.thingId]
+            : 'sensorId' in of
+              ? ['sensor_id = ?', of.sensorId]
+              : ['list_contains(observed_property_ids, ?)', of.observedPropertyId]
+        return page(sql, `${from} WHERE ${where}`, [id], p, toMultiDatastream, MULTI_DATASTREAM_COLUMNS)
+      }),
+    multiDatastream: byId('multi_datastreams_with_properties', toMultiDatastream),
+    multiDatastreamsOfThings: (thingIds) =>
+      ofThings('multi_datastreams_with_properties', thingIds, toMultiDatastream),
     datastreamsOfThings: (thingIds) => ofThings('datastreams', thingIds, toDatastream),
     locationsOfThings: (thingIds) => ofThings('current_locations', thingIds, toLocation),
     sensor: byId('sensors', toSensor),
@@ -815,11 +891,8 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           if (going.length > 0) {
             await opts?.datastreamsGoing?.(going)
             const ids = listValue(going)
-            for (const t of ['observations', 'observations_archive', 'datastreams'])
-              await sql.run(
-                `DELETE FROM ${t} WHERE ${t === 'datastreams' ? 'id' : 'datastream_id'} IN (SELECT unnest(?::INTEGER[]))`,
-                [ids],
-              )
+            for (const [t, column] of STREAM_TABLES)
+              await sql.run(`DELETE FROM ${t} WHERE ${column} IN (SELECT unnest(?::INTEGER[]))`, [ids])
           }
           if (set === 'Things')
             for (const t of ['historical_locations', 'locations'])

@@ -10,6 +10,7 @@ const TABLES: ReadonlyArray<[RegistrySet, string]> = [
   ['Sensors', 'sensors'],
   ['ObservedProperties', 'observed_properties'],
   ['Datastreams', 'datastreams'],
+  ['MultiDatastreams', 'multi_datastreams'],
 ]
 
 const HIGHEST = TABLES.map(([set, table]) => `SELECT '${set}' AS set, max(id) AS id FROM ${table}`).join(

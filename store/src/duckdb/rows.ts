@@ -1,14 +1,15 @@
-import type {
-  DatastreamRecord,
-  HistoricalLocationRecord,
-  LocationRecord,
-  ObservationRecord,
-  ObservationResult,
-  ObservationType,
-  ObservedPropertyRecord,
-  SensorRecord,
-  ThingRecord,
-  UnitOfMeasurement,
+import {
+  COMPLEX_OBSERVATION,
+  type DatastreamRecord,
+  type HistoricalLocationRecord,
+  type LocationRecord,
+  type MultiDatastreamRecord,
+  type ObservationRecord,
+  type ObservationType,
+  type ObservedPropertyRecord,
+  type SensorRecord,
+  type ThingRecord,
+  type UnitOfMeasurement,
 } from '@urbantwin/model'
 import type { DeviceRegistration } from '../ports.ts'
 import { isoFromMs, parseJson, type Row } from './sql.ts'
@@ -95,9 +96,26 @@ export function toDatastream(r: Row): DatastreamRecord {
   )
 }
 
-export function toResult(r: Row): ObservationResult {
+export function toMultiDatastream(r: Row): MultiDatastreamRecord {
+  return withProperties(
+    {
+      id: Number(r.id),
+      thingId: Number(r.thing_id),
+      sensorId: Number(r.sensor_id),
+      observedPropertyIds: ((r.observed_property_ids as unknown[] | null) ?? []).map(Number),
+      name: String(r.name),
+      description: String(r.description),
+      unitOfMeasurements: parseJson<UnitOfMeasurement[]>(r.units) ?? [],
+      observationType: COMPLEX_OBSERVATION,
+      multiObservationDataTypes: parseJson<ObservationType[]>(r.data_types) ?? [],
+    },
+    r.properties,
+  )
+}
+
+export function toResult(r: Row): ObservationRecord['result'] {
   if (r.result_number !== null && r.result_number !== undefined) return Number(r.result_number)
-  return parseJson<ObservationResult>(r.result_json) as ObservationResult
+  return parseJson<ObservationRecord['result']>(r.result_json) as ObservationRecord['result']
 }
 
 export function toObservation(r: Row): ObservationRecord {

@@ -84,6 +84,31 @@ export const SCHEMA = [
     properties JSON,
     UNIQUE (thing_id, key)
   )`,
+  /**
+   * STA MultiDatastreams. Ids come from the Datastreams' sequence, so an Observation's datastream_id
+   * names a Datastream or a MultiDatastream, never both; their results are JSON arrays.
+   */
+  `CREATE TABLE IF NOT EXISTS multi_datastreams (
+    id INTEGER PRIMARY KEY DEFAULT nextval('datastream_ids'),
+    thing_id INTEGER NOT NULL,
+    sensor_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    units JSON NOT NULL,
+    data_types JSON NOT NULL,
+    properties JSON
+  )`,
+  /** A MultiDatastream's ObservedProperties, in the order of its results' elements. */
+  `CREATE TABLE IF NOT EXISTS multi_datastream_properties (
+    multi_datastream_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    observed_property_id INTEGER NOT NULL,
+    PRIMARY KEY (multi_datastream_id, position)
+  )`,
+  `CREATE VIEW IF NOT EXISTS multi_datastreams_with_properties AS
+    SELECT m.*, (SELECT list(p.observed_property_id ORDER BY p.position) FROM multi_datastream_properties p
+                 WHERE p.multi_datastream_id = m.id) AS observed_property_ids
+    FROM multi_datastreams m`,
   `CREATE TABLE IF NOT EXISTS observations ${OBSERVATIONS_COLUMNS}`,
   /**
    * Observations moved out of \`observations\` by compaction (see compactObservations), sorted by

@@ -16,10 +16,13 @@ describe('creating an Observation by MQTT PUBLISH (OGC 18-088 14.2.2)', () => {
     expect(make('v1.1/Datastreams(7)/Observations', { result: 42.5 })).toEqual({
       ok: true,
       value: {
-        datastreamId: 7,
-        phenomenonTime: '2026-11-23T08:00:00.000Z',
-        resultTime: '2026-11-23T08:00:00.000Z',
-        result: 42.5,
+        stream: { set: 'Datastreams', id: 7 },
+        observation: {
+          datastreamId: 7,
+          phenomenonTime: '2026-11-23T08:00:00.000Z',
+          resultTime: '2026-11-23T08:00:00.000Z',
+          result: 42.5,
+        },
       },
     })
     expect(
@@ -32,11 +35,14 @@ describe('creating an Observation by MQTT PUBLISH (OGC 18-088 14.2.2)', () => {
     ).toEqual({
       ok: true,
       value: {
-        datastreamId: 7,
-        phenomenonTime: '2026-11-23T06:00:00.000Z',
-        resultTime: '2026-11-23T06:30:00.000Z',
-        result: 'full',
-        resultQuality: 'estimated',
+        stream: { set: 'Datastreams', id: 7 },
+        observation: {
+          datastreamId: 7,
+          phenomenonTime: '2026-11-23T06:00:00.000Z',
+          resultTime: '2026-11-23T06:30:00.000Z',
+          result: 'full',
+          resultQuality: 'estimated',
+        },
       },
     })
   })
@@ -44,11 +50,17 @@ describe('creating an Observation by MQTT PUBLISH (OGC 18-088 14.2.2)', () => {
   it('takes the Datastream from the body on v1.1/Observations', () => {
     expect(make('v1.1/Observations', { result: true, Datastream: { '@iot.id': 3 } })).toMatchObject({
       ok: true,
-      value: { datastreamId: 3, result: true },
+      value: { stream: { set: 'Datastreams', id: 3 }, observation: { datastreamId: 3, result: true } },
+    })
+    expect(
+      make('v1.1/MultiDatastreams(8)/Observations', { result: [1, 'a', null], phenomenonTime: '2026-11-23T06:00:00Z' }),
+    ).toMatchObject({
+      ok: true,
+      value: { stream: { set: 'MultiDatastreams', id: 8 }, observation: { datastreamId: 8, result: [1, 'a', null] } },
     })
     expect(reason('v1.1/Observations', { result: 1 })).toMatch(/needs its Datastream/)
     expect(reason('v1.1/Datastreams(3)/Observations', { result: 1, Datastream: { '@iot.id': 4 } })).toMatch(
-      /links Datastream 4, the path 3/,
+      /links Datastream 4, the path Datastream 3/,
     )
   })
 
@@ -56,6 +68,7 @@ describe('creating an Observation by MQTT PUBLISH (OGC 18-088 14.2.2)', () => {
     const ds = 'v1.1/Datastreams(1)/Observations'
     expect(reason(ds, {})).toMatch(/result/)
     expect(reason(ds, { result: { nested: 1 } })).toMatch(/result/)
+    expect(reason(ds, { result: [] })).toMatch(/result/)
     expect(reason(ds, { result: null })).toMatch(/result/)
     expect(reason(ds, { result: 1, phenomenonTime: 'yesterday' })).toMatch(/phenomenonTime/)
     expect(reason(ds, { result: 1, colour: 'red' })).toMatch(/colour|unrecognized/i)
@@ -101,9 +114,10 @@ describe('creating an Observation by MQTT PUBLISH (OGC 18-088 14.2.2)', () => {
       fc.property(topic, payload, (t, p) => {
         const r = observationFromMessage(t, p, now)
         if (r.ok) {
-          expect(['number', 'string', 'boolean']).toContain(typeof r.value.result)
-          expect(r.value.datastreamId).toBeGreaterThan(0)
-          expect(Number.isNaN(Date.parse(r.value.phenomenonTime))).toBe(false)
+          const o = r.value.observation
+          if (!Array.isArray(o.result)) expect(['number', 'string', 'boolean']).toContain(typeof o.result)
+          expect(o.datastreamId).toBeGreaterThan(0)
+          expect(Number.isNaN(Date.parse(o.phenomenonTime))).toBe(false)
         } else expect(r.reason.length).toBeGreaterThan(0)
       }),
       { numRuns: 2000 },

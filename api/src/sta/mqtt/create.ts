@@ -1,6 +1,6 @@
-import { fail, ok, type NewObservation, type Outcome } from '@urbantwin/model'
+import { fail, ok, type Outcome } from '@urbantwin/model'
 import { HttpError } from '../../http/errors.ts'
-import { observationFrom } from '../write/observations.ts'
+import { observationFrom, type ObservationDraft, type StreamRef } from '../write/observations.ts'
 import { parseStaTopic } from './topic.ts'
 
 /** Largest PUBLISH body taken as an Observation. */
@@ -18,7 +18,7 @@ export function observationFromMessage(
   topic: string,
   payload: Uint8Array,
   now: Date,
-): Outcome<NewObservation> {
+): Outcome<ObservationDraft> {
   const t = parseStaTopic(topic)
   if (!t.ok) return t
   const target = t.value.target
@@ -38,7 +38,8 @@ export function observationFromMessage(
     return fail('the message is not UTF-8 JSON')
   }
   try {
-    return ok(observationFrom(body, target.parent?.id ?? null, now))
+    // Observations are a navigation collection of Datastreams and MultiDatastreams only (TOPIC_NAVIGATION)
+    return ok(observationFrom(body, target.parent as StreamRef | null, now))
   } catch (err) {
     if (err instanceof HttpError) return fail(err.message)
     throw err

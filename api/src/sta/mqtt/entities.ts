@@ -7,7 +7,7 @@ type Json = Record<string, unknown>
 
 export type EntityStore = Pick<
   Store,
-  'thing' | 'location' | 'historicalLocation' | 'datastream' | 'sensor' | 'observedProperty'
+  'thing' | 'location' | 'historicalLocation' | 'datastream' | 'multiDatastream' | 'sensor' | 'observedProperty'
 >
 
 /** One message of a registry change: what to send under a topic path (see StaTopic.path). */
@@ -35,6 +35,14 @@ const REGISTRY: Record<RegistrySet, Spec> = {
       `Things(${d.thingId})`,
       `Sensors(${d.sensorId})`,
       `ObservedProperties(${d.observedPropertyId})`,
+    ],
+  },
+  MultiDatastreams: {
+    load: (s, id) => s.multiDatastream(id),
+    parents: (m: { thingId: Id; sensorId: Id; observedPropertyIds: Id[] }) => [
+      `Things(${m.thingId})`,
+      `Sensors(${m.sensorId})`,
+      ...m.observedPropertyIds.map((o) => `ObservedProperties(${o})`),
     ],
   },
   Sensors: { load: (s, id) => s.sensor(id), parents: () => [] },

@@ -6,7 +6,8 @@ import {
   type ObservationRecord,
 } from '@urbantwin/model'
 import type { RegistryChange, Store } from '@urbantwin/store'
-import { observationJson, select, type Links } from '../serialize.ts'
+import { observationJson, ofMultiDatastream, select, type Links } from '../serialize.ts'
+import { checkStream, resultProblem } from '../write/observations.ts'
 import { observationFromMessage } from './create.ts'
 import { entityMessages, pathsOf, type EntityMessage, type EntityStore } from './entities.ts'
 import { resolveObservations } from './resolve.ts'
@@ -75,7 +76,7 @@ export type StaMqtt = {
 /** Readings looked up together at most. */
 const BATCH = 5000
 
-type Subscribed = { topic: string; project: ((json: Json) => Json) | null }
+type Subscribed = { topic: string; project: ((json: Json) => Json) | null; multi?: boolean }
 type Routes = {
   /** `Observations` and `Datastreams(id)/Observations`: the hot path, by Datastream id. */
   all: Subscribed[]
@@ -112,7 +113,7 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
         const target = t.value.target
         if (target.kind === 'collection' && target.set === 'Observations') {
           if (target.parent === null) r.all.push(entry)
-          else add(r.byDatastream, target.parent.id, entry)
+          else add(r.byDatastream, target.parent.id, { ...entry, multi: target.parent.set === 'MultiDatastreams' })
         } else {
           add(r.byPath, t.value.path, entry)
           if (target.kind === 'collection') r.sets.add(target.set)
@@ -131,7 +132,9 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
     if (!r || !channel) return
     const links = { base: deps.base() }
     for (const o of records) {
-      const targets = [...r.all, ...(r.byDatastream.get(o.datastreamId) ?? [])]
+      const multi = ofMultiDatastream(o)
+      // Datastreams and MultiDatastreams share ids: Datastreams(5)/Observations is not MultiDatastreams(5)'s
+      const targets = [...r.all, ...(r.byDatastream.get(o.datastreamId) ?? []).filter((t) => t.multi === multi)]
       if (targets.length === 0) continue
       const json = observationJson(links, o)
       let whole: string | null = null
@@ -192,10 +195,12 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
     async publish({ topic, payload }) {
       const made = observationFromMessage(topic, payload, now())
       if (!made.ok) return refuse(made.reason)
-      const o = made.value
+      const { stream, observation: o } = made.value
       try {
-        if (!(await store.datastream(o.datastreamId)))
-          return refuse(`Datastream ${o.datastreamId} does not exist`)
+        const target = await checkStream(store, stream)
+        if (!target.exists) return refuse(target.message)
+        const problem = resultProblem(o.result, target.multi)
+        if (problem) return refuse(problem)
         const [stored] = await store.createObservations([o])
         // one already there (e.g. a QoS 1 resend): acknowledged, not announced twice
         if (stored?.created) {

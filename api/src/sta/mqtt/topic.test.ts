@@ -33,6 +33,7 @@ describe('SensorThings MQTT topics (OGC 18-088 14.2.1)', () => {
       'Locations',
       'HistoricalLocations',
       'Datastreams',
+      'MultiDatastreams',
       'Sensors',
       'ObservedProperties',
       'FeaturesOfInterest',
@@ -42,9 +43,13 @@ describe('SensorThings MQTT topics (OGC 18-088 14.2.1)', () => {
       ['Things', 'Datastreams'],
       ['Things', 'Locations'],
       ['Things', 'HistoricalLocations'],
+      ['Things', 'MultiDatastreams'],
       ['Locations', 'HistoricalLocations'],
       ['Sensors', 'Datastreams'],
+      ['Sensors', 'MultiDatastreams'],
       ['ObservedProperties', 'Datastreams'],
+      ['ObservedProperties', 'MultiDatastreams'],
+      ['MultiDatastreams', 'Observations'],
     ])
       expect(accepted(`v1.1/${parent}(007)/${set}`)).toEqual({
         path: `${parent}(7)/${set}`,
@@ -52,7 +57,7 @@ describe('SensorThings MQTT topics (OGC 18-088 14.2.1)', () => {
         select: null,
       })
     expect(reason('v1.1/FeaturesOfInterest(1)/Observations')).toMatch(
-      /not published; navigation topics are Things\(<id>\)\/Locations/,
+      /not published; navigation topics are Things\(<id>\)\/Locations, .*MultiDatastreams\(<id>\)\/Observations/,
     )
     expect(reason('v1.1/Locations(1)/Things')).toMatch(/not published/)
     expect(reason('v1.1/Datastreams(1)/Thing')).toMatch(/Datastreams have no property Thing/)
@@ -104,14 +109,15 @@ describe('SensorThings MQTT topics (OGC 18-088 14.2.1)', () => {
     expect(reason("v1.1/Datastreams('7')/Observations")).toMatch(/not a SensorThings resource path/)
     expect(reason('v1.1/Datastreams(1)/Observations/')).toMatch(/not a SensorThings resource path/)
     expect(reason('v1.1/Things/Datastreams')).toMatch(/names no entity/)
-    expect(reason('v1.1/MultiDatastreams')).toMatch(/MultiDatastreams are not served/)
+    expect(accepted('v1.1/MultiDatastreams?$select=multiObservationDataTypes').path).toBe('MultiDatastreams')
     expect(reason('v1.1/weather')).toMatch(/weather is not an entity set/)
     expect(reason('v1.1/constructor')).toMatch(/not an entity set/)
     expect(reason('v1.1/Things(1)/constructor')).toMatch(/no property constructor/)
   })
 
   it('never throws on any topic, and accepts only the shapes it serves', () => {
-    const set = '(?:Things|Locations|HistoricalLocations|Datastreams|Sensors|ObservedProperties|Observations|FeaturesOfInterest)'
+    const set =
+      '(?:Things|Locations|HistoricalLocations|Datastreams|MultiDatastreams|Sensors|ObservedProperties|Observations|FeaturesOfInterest)'
     const served = new RegExp(`^v1\\.1/${set}(?:\\(\\d+\\)(?:/[A-Za-z]+)?)?(?:\\?.*)?$`, 's')
     const names = fc.constantFrom('Things', 'Observations', 'Datastreams', 'Locations', 'name', 'result', 'x')
     fc.assert(

@@ -6,6 +6,7 @@ import {
   featureOfInterestJson,
   historicalLocationJson,
   locationJson,
+  multiDatastreamJson,
   observationJson,
   observedPropertyJson,
   propertyNames,
@@ -23,6 +24,7 @@ export const TOPIC_SETS = {
   Locations: locationJson,
   HistoricalLocations: historicalLocationJson,
   Datastreams: datastreamJson,
+  MultiDatastreams: multiDatastreamJson,
   Sensors: sensorJson,
   ObservedProperties: observedPropertyJson,
   Observations: observationJson,
@@ -36,11 +38,12 @@ export type TopicSet = keyof typeof TOPIC_SETS
  * not among them: which those are is not known when the entity is created.
  */
 export const TOPIC_NAVIGATION: Readonly<Partial<Record<TopicSet, readonly TopicSet[]>>> = {
-  Things: ['Locations', 'HistoricalLocations', 'Datastreams'],
+  Things: ['Locations', 'HistoricalLocations', 'Datastreams', 'MultiDatastreams'],
   Locations: ['HistoricalLocations'],
   Datastreams: ['Observations'],
-  Sensors: ['Datastreams'],
-  ObservedProperties: ['Datastreams'],
+  MultiDatastreams: ['Observations'],
+  Sensors: ['Datastreams', 'MultiDatastreams'],
+  ObservedProperties: ['Datastreams', 'MultiDatastreams'],
 }
 
 /**
@@ -110,11 +113,7 @@ function targetOf(path: string): Outcome<StaTopic['target']> {
     return fail(`${path} is not a SensorThings resource path; topics are ${SERVED}`)
   const [, set, rawId] = first as unknown as [string, string, string | undefined]
   if (!isSet(set))
-    return fail(
-      set === 'MultiDatastreams'
-        ? 'MultiDatastreams are not served by this platform'
-        : `${set} is not an entity set; topics are ${SERVED}`,
-    )
+    return fail(`${set} is not an entity set; topics are ${SERVED}`)
   if (rawId === undefined) {
     if (segments.length > 1) return fail(`${path} names no entity: ${set}(<id>)/… is`)
     return ok({ kind: 'collection', set, parent: null })

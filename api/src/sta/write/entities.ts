@@ -1,6 +1,14 @@
 import { z } from 'zod'
-import { Datastream, Location, ObservedProperty, Sensor, Thing } from '@urbantwin/model'
-import type { EntityPatch, Link, NewDatastream, NewEntity, NewThing, RegistrySet } from '@urbantwin/store'
+import { Datastream, Location, MultiDatastream, ObservedProperty, Sensor, Thing } from '@urbantwin/model'
+import type {
+  EntityPatch,
+  Link,
+  NewDatastream,
+  NewEntity,
+  NewMultiDatastream,
+  NewThing,
+  RegistrySet,
+} from '@urbantwin/store'
 import { parse } from '../../http/parse.ts'
 
 /**
@@ -15,6 +23,8 @@ export const PATCH_SCHEMAS: Record<RegistrySet, z.ZodType<EntityPatch>> = {
     .partial()
     .strict(),
   Datastreams: Datastream.partial().strict(),
+  // that the lists stay as long as the ObservedProperties is checked against the stored entity (routes)
+  MultiDatastreams: MultiDatastream.partial().strict(),
   Sensors: Sensor.partial().strict(),
   ObservedProperties: ObservedProperty.partial().strict(),
 }
@@ -35,9 +45,29 @@ const DatastreamInThing = Datastream.extend({
   Sensor: linkOf(Sensor.strict()),
   ObservedProperty: linkOf(ObservedProperty.strict()),
 }).strict()
+const MultiDatastreamFields = MultiDatastream.extend({
+  Sensor: linkOf(Sensor.strict()),
+  ObservedProperties: z.array(linkOf(ObservedProperty.strict())).min(1).max(100),
+})
+/** STA 8.2.9.2: one unit and one observation type per ObservedProperty, in the same order. */
+function sameLengths(
+  m: { unitOfMeasurements: unknown[]; multiObservationDataTypes: unknown[]; ObservedProperties: unknown[] },
+  ctx: z.core.$RefinementCtx,
+) {
+  const n = m.ObservedProperties.length
+  for (const key of ['unitOfMeasurements', 'multiObservationDataTypes'] as const)
+    if (m[key].length !== n)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `has ${m[key].length} entries for ${n} ObservedProperties; one per ObservedProperty, in their order`,
+      })
+}
+const MultiDatastreamInThing = MultiDatastreamFields.strict().superRefine(sameLengths)
 const ThingPost = Thing.extend({
   Locations: z.array(Location.strict()).max(100).optional(),
   Datastreams: z.array(DatastreamInThing).max(1000).optional(),
+  MultiDatastreams: z.array(MultiDatastreamInThing).max(1000).optional(),
 }).strict()
 
 /**
@@ -53,6 +83,9 @@ export const POST_SCHEMAS = {
   Sensors: Sensor.strict(),
   ObservedProperties: ObservedProperty.strict(),
   Datastreams: DatastreamInThing.extend({ Thing: linkOf(ThingPost) }).strict(),
+  MultiDatastreams: MultiDatastreamFields.extend({ Thing: linkOf(ThingPost) })
+    .strict()
+    .superRefine(sameLengths),
 } as const
 export type CreatableSet = keyof typeof POST_SCHEMAS
 export const CREATABLE_SETS = Object.keys(POST_SCHEMAS) as CreatableSet[]
@@ -66,10 +99,25 @@ const newDatastream = ({
   sensor: toLink(s),
   observedProperty: toLink(o),
 })
-const newThing = ({ Locations, Datastreams, ...thing }: z.infer<typeof ThingPost>): NewThing => ({
+const newMultiDatastream = ({
+  Sensor: s,
+  ObservedProperties: o,
+  ...multiDatastream
+}: z.infer<typeof MultiDatastreamInThing>): NewMultiDatastream => ({
+  multiDatastream,
+  sensor: toLink(s),
+  observedProperties: o.map((x) => toLink(x)),
+})
+const newThing = ({
+  Locations,
+  Datastreams,
+  MultiDatastreams,
+  ...thing
+}: z.infer<typeof ThingPost>): NewThing => ({
   thing,
   locations: Locations ?? [],
   datastreams: (Datastreams ?? []).map(newDatastream),
+  multiDatastreams: (MultiDatastreams ?? []).map(newMultiDatastream),
 })
 
 /** What the store creates for a POST of `body` to `set` (a 400 when the body does not fit). */
@@ -91,6 +139,15 @@ export function createFrom(set: CreatableSet, body: unknown): NewEntity {
       return {
         set,
         datastream: newDatastream(rest),
+        thing: 'id' in thing ? thing : { create: newThing(thing.create) },
+      }
+    }
+    case 'MultiDatastreams': {
+      const { Thing: t, ...rest } = parse(POST_SCHEMAS.MultiDatastreams, body, 'new MultiDatastream')
+      const thing = toLink(t)
+      return {
+        set,
+        multiDatastream: newMultiDatastream(rest),
         thing: 'id' in thing ? thing : { create: newThing(thing.create) },
       }
     }
