@@ -8,7 +8,11 @@ type Json = Record<string, unknown>
 type Body = Json & { value?: Json[] }
 
 const OM = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/'
-const celsius = { name: 'degree Celsius', symbol: 'Cel', definition: 'http://unitsofmeasure.org/ucum.html#para-30' }
+const celsius = {
+  name: 'degree Celsius',
+  symbol: 'Cel',
+  definition: 'http://unitsofmeasure.org/ucum.html#para-30',
+}
 const percent = { name: 'percent', symbol: '%', definition: 'http://unitsofmeasure.org/ucum.html#para-29' }
 const none = { name: 'none', symbol: '', definition: '' }
 const station = {
@@ -47,7 +51,11 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     const text = await res.text()
-    return { status: res.status, location: res.headers.get('location'), body: (text ? JSON.parse(text) : null) as Body }
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      body: (text ? JSON.parse(text) : null) as Body,
+    }
   }
   const get = (path: string) => send('GET', `/v1.1${path}`)
   const value = async (path: string) => {
@@ -86,10 +94,12 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
     expect((await get(`/MultiDatastreams(${multiId})/Thing`)).body.name).toBe('Station')
     const s = (await get(`/MultiDatastreams(${multiId})/Sensor`)).body
     expect(s.name).toBe('SHT31')
-    expect((await value(`/Sensors(${s['@iot.id']})/MultiDatastreams`)).map((x) => x['@iot.id'])).toEqual([multiId])
-    expect((await value(`/ObservedProperties(${humidity})/MultiDatastreams`)).map((x) => x['@iot.id'])).toEqual([
+    expect((await value(`/Sensors(${s['@iot.id']})/MultiDatastreams`)).map((x) => x['@iot.id'])).toEqual([
       multiId,
     ])
+    expect(
+      (await value(`/ObservedProperties(${humidity})/MultiDatastreams`)).map((x) => x['@iot.id']),
+    ).toEqual([multiId])
     expect((await get(`/Things(${thingId})`)).body['MultiDatastreams@iot.navigationLink']).toBe(
       `${api.base}/v1.1/Things(${thingId})/MultiDatastreams`,
     )
@@ -150,9 +160,9 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
     }
     const again = await send('POST', path, { phenomenonTime: at(0), result: [1, 1, 'x'] })
     expect(again.status).toBe(409)
-    expect((await send('POST', '/v1.1/MultiDatastreams(999999)/Observations', { result: [1, 2, 'a'] })).status).toBe(
-      404,
-    )
+    expect(
+      (await send('POST', '/v1.1/MultiDatastreams(999999)/Observations', { result: [1, 2, 'a'] })).status,
+    ).toBe(404)
     const list = await value(`/MultiDatastreams(${multiId})/Observations`)
     expect(list.map((o) => o.result)).toEqual([
       [5, null, 'open'],
@@ -160,11 +170,14 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
     ])
     // filters reach them through the MultiDatastream, and compare array elements as JSON
     expect(
-      (await value(`/Observations?$filter=${encodeURIComponent(`MultiDatastream/@iot.id eq ${multiId}`)}`)).length,
+      (await value(`/Observations?$filter=${encodeURIComponent(`MultiDatastream/@iot.id eq ${multiId}`)}`))
+        .length,
     ).toBe(2)
     const named = `MultiDatastream/name eq '${station.name}'`
     expect((await value(`/Observations?$filter=${encodeURIComponent(named)}`)).length).toBe(2)
-    expect((await value(`/Observations?$filter=${encodeURIComponent("Datastream/name eq 'x'")}`)).length).toBe(0)
+    expect(
+      (await value(`/Observations?$filter=${encodeURIComponent("Datastream/name eq 'x'")}`)).length,
+    ).toBe(0)
   })
 
   it('creates many with CreateObservations: a row that does not fit is "error"', async () => {
@@ -184,7 +197,17 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
       .value as Json[]
     expect(rows[0]).toMatchObject({
       'MultiDatastream@iot.navigationLink': `${api.base}/v1.1/MultiDatastreams(${multiId})`,
-      dataArray: [[expect.any(Number), '2026-11-23T09:00:00.000Z', '2026-11-23T09:00:00.000Z', [6, 70, 'closed'], null, null, null]],
+      dataArray: [
+        [
+          expect.any(Number),
+          '2026-11-23T09:00:00.000Z',
+          '2026-11-23T09:00:00.000Z',
+          [6, 70, 'closed'],
+          null,
+          null,
+          null,
+        ],
+      ],
     })
   })
 
@@ -193,9 +216,12 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
       'MultiDatastreams($select=name;$expand=Observations($top=1;$orderby=phenomenonTime desc;$select=result))',
     )
     const [thing] = await value(`/Things?$filter=id eq ${thingId}&$expand=${q}`)
-    expect(thing!.MultiDatastreams).toEqual([{ name: station.name, Observations: [{ result: [6, 70, 'closed'] }] }])
-    const m = (await get(`/MultiDatastreams(${multiId})?$expand=ObservedProperties($select=name),Thing($select=name)`))
-      .body
+    expect(thing!.MultiDatastreams).toEqual([
+      { name: station.name, Observations: [{ result: [6, 70, 'closed'] }] },
+    ])
+    const m = (
+      await get(`/MultiDatastreams(${multiId})?$expand=ObservedProperties($select=name),Thing($select=name)`)
+    ).body
     expect(m.ObservedProperties).toEqual([{ name: 'temperature' }, { name: 'humidity' }, { name: 'lid' }])
     expect(m.Thing).toEqual({ name: 'Station' })
     const [o] = await value(`/Observations?$top=1&$expand=MultiDatastream($select=id)`)

@@ -354,8 +354,9 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
       value: { name: string }[]
     }
     expect(things.value.map((t) => t.name)).toEqual(['Container c-2'])
-    const expanded = (await get(`/v1.1/Locations(${here[0]!['@iot.id']})?$expand=HistoricalLocations($select=id)`))
-      .body
+    const expanded = (
+      await get(`/v1.1/Locations(${here[0]!['@iot.id']})?$expand=HistoricalLocations($select=id)`)
+    ).body
     expect(expanded.HistoricalLocations).toEqual([{ '@iot.id': h.value[0]!['@iot.id'] }])
     const all = await get('/v1.1/HistoricalLocations?$count=true')
     expect(all.body['@iot.count']).toBe(3) // c-1 once, c-2 twice

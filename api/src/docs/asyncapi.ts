@@ -95,7 +95,9 @@ function messageCatalogue(opts: AsyncApiOptions) {
     observationSelected: ObservationMessage.partial(),
     entity: anyObject('A SensorThings entity, as GET /v1.1/{entitySet}({id}) answers it'),
     entitySelected: anyObject('Only the properties the topic’s $select names'),
-    entityProperty: anyObject('One property: {"<name>": <value>}, as GET /v1.1/{entitySet}({id})/{property} answers'),
+    entityProperty: anyObject(
+      'One property: {"<name>": <value>}, as GET /v1.1/{entitySet}({id})/{property} answers',
+    ),
   }
   const titles: Record<string, { title: string; summary: string }> = {
     ...Object.fromEntries(uplinks.map((u) => [u.key, { title: u.title, summary: u.summary }])),

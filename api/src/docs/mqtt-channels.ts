@@ -166,7 +166,8 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     title: 'SensorThings: an entity after each change',
     description: `The whole entity after each PATCH of it. Observations do not change on this platform. ${SELECT_NOTE}`,
     parameters: {
-      entitySet: 'Things, Locations, HistoricalLocations, Datastreams, Sensors, ObservedProperties, FeaturesOfInterest',
+      entitySet:
+        'Things, Locations, HistoricalLocations, Datastreams, Sensors, ObservedProperties, FeaturesOfInterest',
       id: 'The entity’s @iot.id',
     },
     example: 'v1.1/Things(3)',

@@ -61,7 +61,10 @@ const NAVIGATION: Record<EntitySet, Record<string, { to: EntitySet; many: boolea
     Datastreams: { to: 'Datastreams', many: true },
     MultiDatastreams: { to: 'MultiDatastreams', many: true },
   },
-  Locations: { Things: { to: 'Things', many: true }, HistoricalLocations: { to: 'HistoricalLocations', many: true } },
+  Locations: {
+    Things: { to: 'Things', many: true },
+    HistoricalLocations: { to: 'HistoricalLocations', many: true },
+  },
   HistoricalLocations: { Thing: { to: 'Things', many: false }, Locations: { to: 'Locations', many: true } },
   Datastreams: {
     Thing: { to: 'Things', many: false },
@@ -215,7 +218,9 @@ export function staSchemas(): Record<string, z.ZodType> {
     ServiceRoot: z.object({
       value: z.array(z.object({ name: z.enum(ENTITY_SETS), url: Link })),
       serverSettings: z
-        .object({ conformance: z.array(z.string()).describe('The conformance classes met (OGC 18-088 Annex A)') })
+        .object({
+          conformance: z.array(z.string()).describe('The conformance classes met (OGC 18-088 Annex A)'),
+        })
         .catchall(
           z
             .object({ endpoints: z.array(z.string()) })

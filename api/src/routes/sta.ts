@@ -260,7 +260,8 @@ export function staRouter(deps: StaDeps): Router {
   )
   collection(
     '/Things\\(:id\\)/HistoricalLocations',
-    async (req, p) => ((await store.thing(idOf(req))) ? store.historicalLocations(p, { thingId: idOf(req) }) : null),
+    async (req, p) =>
+      (await store.thing(idOf(req))) ? store.historicalLocations(p, { thingId: idOf(req) }) : null,
     historicalLocationJson,
   )
   collection('/HistoricalLocations', (_req, p) => store.historicalLocations(p), historicalLocationJson)

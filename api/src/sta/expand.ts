@@ -156,7 +156,12 @@ export function createExpander(store: Store, limits: QueryLimits) {
         Thing: one(thingJson, (m: Multi) => store.thing(m.thingId)),
         Sensor: one(sensorJson, (m: Multi) => store.sensor(m.sensorId)),
         ObservedProperties: many(observedPropertyJson, async (m: Multi, p) =>
-          pageOf((await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))).flatMap(present), p),
+          pageOf(
+            (await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))).flatMap(
+              present,
+            ),
+            p,
+          ),
         ),
         Observations: observationsOfStream,
       },

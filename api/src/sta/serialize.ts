@@ -48,7 +48,13 @@ function entity(
     for (const key in body) if (body[key] !== undefined) json[key] = body[key]
     for (const n of navigation) json[`${n}@iot.navigationLink`] = `${self}/${n}`
     const text = JSON.stringify(json)
-    own = { base: links.base, set, json: Object.freeze(json), text: text.slice(0, -1), keys: Object.keys(json).length }
+    own = {
+      base: links.base,
+      set,
+      json: Object.freeze(json),
+      text: text.slice(0, -1),
+      keys: Object.keys(json).length,
+    }
     ownOfRecord.set(record, own)
     ownOfJson.set(own.json, own)
   }
@@ -95,7 +101,12 @@ export function jsonText(value: unknown): string {
 
 export function thingJson(l: Links, t: ThingRecord): Json {
   const { id, deviceId: _d, kind: _k, ...body } = t
-  return entity(l, 'Things', id, t, body, ['Locations', 'HistoricalLocations', 'Datastreams', 'MultiDatastreams'])
+  return entity(l, 'Things', id, t, body, [
+    'Locations',
+    'HistoricalLocations',
+    'Datastreams',
+    'MultiDatastreams',
+  ])
 }
 
 export function locationJson(l: Links, x: LocationRecord): Json {

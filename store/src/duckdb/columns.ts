@@ -42,7 +42,8 @@ function resolve(set: EntitySet, path: readonly string[], alias: string, depth: 
   const nav = set.one && Object.hasOwn(set.one, name) ? set.one[name] : undefined
   if (!nav || rest.length === 0 || depth >= MAX_NAVIGATION) return null
   // the related entity's id is this row's foreign key (deletes cascade, so it always names one)
-  if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '@iot.id')) return { sql: `${alias}.${nav.key}`, type: 'number' }
+  if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '@iot.id'))
+    return { sql: `${alias}.${nav.key}`, type: 'number' }
   const target = nav.set()
   const inner = `n${depth + 1}`
   const column = resolve(target, rest, inner, depth + 1)

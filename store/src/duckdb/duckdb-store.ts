@@ -127,7 +127,8 @@ const PATCHABLE: Record<RegistrySet, { table: string; columns: Record<string, Co
 
 /** Which Datastreams and MultiDatastreams (one id sequence) an entity's deletion takes with it (see Registry.remove). */
 const DATASTREAMS_OF: Partial<Record<RegistrySet, string>> = {
-  Things: 'SELECT id FROM datastreams WHERE thing_id = $1 UNION ALL SELECT id FROM multi_datastreams WHERE thing_id = $1',
+  Things:
+    'SELECT id FROM datastreams WHERE thing_id = $1 UNION ALL SELECT id FROM multi_datastreams WHERE thing_id = $1',
   Datastreams: 'SELECT id FROM datastreams WHERE id = $1',
   MultiDatastreams: 'SELECT id FROM multi_datastreams WHERE id = $1',
   Sensors:

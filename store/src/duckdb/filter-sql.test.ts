@@ -223,7 +223,10 @@ describe('$filter and $orderby in DuckDB SQL agree with the in-memory evaluator 
 
   it('binds string functions of expressions DuckDB folds to NULL (a case fast-check found)', async () => {
     // substring('', -2026) is always NULL; DuckDB folded '' || NULL to an untyped NULL that contains() refused
-    const alwaysNull = call('substring', lit('string', ''), { kind: 'negate', operand: lit('number', 2026) } as Expr)
+    const alwaysNull = call('substring', lit('string', ''), {
+      kind: 'negate',
+      operand: lit('number', 2026),
+    } as Expr)
     const empty = lit('string', '')
     const found = call(
       'contains',

@@ -55,7 +55,8 @@ const CAST_OF: Record<SqlType, string | null> = {
   point: 'DOUBLE[]',
   null: null,
 }
-const nullOf = (type: SqlType): Typed => typed(CAST_OF[type] ? `CAST(NULL AS ${CAST_OF[type]})` : 'NULL', type)
+const nullOf = (type: SqlType): Typed =>
+  typed(CAST_OF[type] ? `CAST(NULL AS ${CAST_OF[type]})` : 'NULL', type)
 const param = (bind: Binder, value: DuckDBValue, sqlType: string, type: SqlType): Typed =>
   typed(bind(value, sqlType), type)
 

@@ -60,7 +60,12 @@ export function createRegistryFeed(conn: SerialConnection): RegistryFeed {
 
   const scan = async () => {
     const highest = await marks!
-    const rows = await conn.exclusive((sql) => sql.rows(NEWER, TABLES.map(([set]) => highest.get(set) ?? 0)))
+    const rows = await conn.exclusive((sql) =>
+      sql.rows(
+        NEWER,
+        TABLES.map(([set]) => highest.get(set) ?? 0),
+      ),
+    )
     const changes: RegistryChange[] = []
     for (const r of rows) {
       const set = String(r.set) as RegistrySet
