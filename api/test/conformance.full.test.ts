@@ -343,30 +343,84 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
       )
     })
 
-    it('deletes an Observation the registry keeps; one an engine keeps is a 501 there', async () => {
+    it('deletes a Datastream with all its Observations, also the numbers an engine keeps', async () => {
+      const ds = await send('POST', `/v1.1/Things(${thingId})/Datastreams`, {
+        name: 'Doomed',
+        description: 'to be deleted',
+        unitOfMeasurement: {
+          name: 'percent',
+          symbol: '%',
+          definition: 'http://unitsofmeasure.org/ucum.html#para-29',
+        },
+        observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
+        Sensor: { '@iot.id': (await store.datastream(fill))!.sensorId },
+        ObservedProperty: { name: 'Doom', definition: 'https://example.org/conf/doom', description: 'd' },
+      })
+      expect(ds.status, JSON.stringify(ds.body)).toBe(201)
+      const id = ds.body['@iot.id'] as number
+      const made = await send('POST', '/v1.1/CreateObservations', [
+        {
+          Datastream: { '@iot.id': id },
+          components: ['phenomenonTime', 'result'],
+          dataArray: [
+            [iso(T0), 1],
+            [iso(T0 + HOUR), 2],
+            [iso(T0 + 2 * HOUR), 'text'],
+          ],
+        },
+      ])
+      expect(made.status).toBe(201)
+      await engine.flush()
+      await vi.waitFor(
+        async () => expect((await values(`/v1.1/Datastreams(${id})/Observations`)).length).toBe(3),
+        {
+          timeout: 30_000,
+          interval: 250,
+        },
+      )
+      expect((await send('DELETE', `/v1.1/Datastreams(${id})`)).status).toBe(200)
+      await engine.flush()
+      expect((await get(`/v1.1/Datastreams(${id})`)).status).toBe(404)
+      for (const link of made.body as unknown as string[])
+        expect((await get(new URL(link).pathname)).status, link).toBe(404)
+      await vi.waitFor(
+        async () =>
+          expect((await store.timeSeries.range(id, { limit: 10, offset: 0, order: 'asc' })).count).toBe(0),
+        {
+          timeout: 30_000,
+          interval: 250,
+        },
+      )
+    })
+
+    it('changes and deletes an Observation the registry keeps; one an engine keeps is a 501 there', async () => {
       const text = await send('POST', `/v1.1/Datastreams(${temp})/Observations`, {
         phenomenonTime: iso(T0 + 101 * HOUR),
         result: 'n/a',
       })
-      expect((await send('DELETE', new URL(String(text.body['@iot.selfLink'])).pathname)).status).toBe(200)
+      const textPath = new URL(String(text.body['@iot.selfLink'])).pathname
+      const fixed = await send('PATCH', textPath, { result: 'lid jammed' })
+      expect(fixed.status).toBe(200)
+      expect((await get(textPath)).body.result).toBe('lid jammed')
+      expect((await send('DELETE', textPath)).status).toBe(200)
       const num = await send('POST', `/v1.1/Datastreams(${temp})/Observations`, {
         phenomenonTime: iso(T0 + 102 * HOUR),
         result: 5,
       })
       await engine.flush()
-      const del = await send('DELETE', new URL(String(num.body['@iot.selfLink'])).pathname)
-      if (backend.name === 'DuckDB') expect(del.status).toBe(200)
-      else {
-        await vi.waitFor(
-          async () =>
-            expect((await send('DELETE', new URL(String(num.body['@iot.selfLink'])).pathname)).status).toBe(
-              501,
-            ),
-          {
-            timeout: 30_000,
-            interval: 250,
-          },
-        )
+      const numPath = new URL(String(num.body['@iot.selfLink'])).pathname
+      if (backend.name === 'DuckDB') {
+        expect((await send('PATCH', numPath, { result: 6 })).body.result).toBe(6)
+        expect((await send('DELETE', numPath)).status).toBe(200)
+      } else {
+        await vi.waitFor(async () => expect((await send('PATCH', numPath, { result: 6 })).status).toBe(501), {
+          timeout: 30_000,
+          interval: 250,
+        })
+        await vi.waitFor(async () => expect((await send('DELETE', numPath)).status).toBe(501), {
+          timeout: 30_000,
+          interval: 250,
+        })
       }
     })
   })

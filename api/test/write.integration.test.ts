@@ -224,6 +224,51 @@ describe('creating and deleting Observations (STA 10.2, 10.4, 14.4) over a real 
     expect((await send('DELETE', path(older.location))).status).toBe(404)
   })
 
+  it('changes an Observation with PATCH (STA 10.3): own properties, a fitting result, a free phenomenonTime', async () => {
+    const at = (m: number) => `2031-01-01T00:0${m}:00.000Z`
+    const a = await send('POST', `/v1.1/Datastreams(${temp})/Observations`, {
+      phenomenonTime: at(0),
+      result: 1,
+    })
+    const b = await send('POST', `/v1.1/Datastreams(${temp})/Observations`, {
+      phenomenonTime: at(1),
+      result: 2,
+      resultQuality: 'estimated',
+    })
+    const latest = async () =>
+      (
+        (await send('GET', `/v1.1/Datastreams(${temp})/Observations?$top=1`)).body.value as Record<
+          string,
+          unknown
+        >[]
+      )[0]
+    expect((await latest())!.result).toBe(2)
+    // a text result, a later time: the latest-value index follows
+    const changed = await send('PATCH', path(a.location), { result: 'sensor fouled', phenomenonTime: at(2) })
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200)
+    expect(changed.body).toMatchObject({ result: 'sensor fouled', phenomenonTime: at(2), resultTime: at(0) })
+    expect((await send('GET', path(a.location))).body).toEqual(changed.body)
+    expect((await latest())!['@iot.id']).toBe(changed.body['@iot.id'])
+    const cleared = await send('PATCH', path(b.location), { resultQuality: null, result: 2.5 })
+    expect(cleared.body.resultQuality).toBeUndefined()
+    expect(cleared.body.result).toBe(2.5)
+    // refused, and nothing changed
+    for (const [body, status, message] of [
+      [{ phenomenonTime: at(2) }, 409, /already has one/],
+      [{ result: [1, 2] }, 400, /arrays are for MultiDatastreams/],
+      [{ Datastream: { '@iot.id': fill } }, 400, /Datastream/],
+      [{ parameters: { x: 1 } }, 400, /parameters is not stored/],
+      [{ phenomenonTime: 'yesterday' }, 400, /phenomenonTime/],
+    ] as const) {
+      const r = await send('PATCH', path(b.location), body)
+      expect(r.status, JSON.stringify(body)).toBe(status)
+      expect(JSON.stringify(r.body)).toMatch(message)
+    }
+    expect((await send('GET', path(b.location))).body).toEqual(cleared.body)
+    expect((await send('PATCH', '/v1.1/Observations(999999999)', { result: 1 })).status).toBe(404)
+    expect((await send('PATCH', path(b.location), { result: 3 }, READER)).status).toBe(403)
+  })
+
   it('changes entities with PATCH: own properties only, 404 for none, 409 where two would be alike', async () => {
     const d = await store.provisionDevice(sampleProvision('w-2'))
     const r = await send('PATCH', `/v1.1/Things(${d.thingId})`, {

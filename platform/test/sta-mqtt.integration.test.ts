@@ -110,7 +110,7 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
     for (const filter of [
       'v1.1/#',
       'v1.1/Things(1)/colour',
-      `v1.1/Observations(1)`,
+      `v1.1/Observations(1)/colour`,
       'v1.1/FeaturesOfInterest(1)/Observations',
       'v1.1/Observations?$filter=result gt 1',
       'v1.1/Observations?$select=colour',
@@ -260,17 +260,31 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
         {
           name: 'Air temperature',
           description: 'at 2 m',
-          unitOfMeasurement: { name: 'degree Celsius', symbol: 'Cel', definition: 'http://unitsofmeasure.org/Cel' },
+          unitOfMeasurement: {
+            name: 'degree Celsius',
+            symbol: 'Cel',
+            definition: 'http://unitsofmeasure.org/Cel',
+          },
           observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
           Sensor: { name: 'PT100', description: 'probe', encodingType: 'text/plain', metadata: 'pt100' },
-          ObservedProperty: { name: 'Air temperature', definition: 'https://example.org/air', description: 't' },
+          ObservedProperty: {
+            name: 'Air temperature',
+            definition: 'https://example.org/air',
+            description: 't',
+          },
         },
       ],
     })
     const id = thing['@iot.id'] as number
-    const datastreams = (await h.getJson(`/v1.1/Things(${id})/Datastreams`)).value as Record<string, unknown>[]
+    const datastreams = (await h.getJson(`/v1.1/Things(${id})/Datastreams`)).value as Record<
+      string,
+      unknown
+    >[]
     const sensorId = (await h.store.datastream(datastreams[0]!['@iot.id'] as number))!.sensorId
-    await waitFor(() => (h.messagesOf(sub).length >= 3 ? true : undefined), 'the new Thing, Datastream, Sensor')
+    await waitFor(
+      () => (h.messagesOf(sub).length >= 3 ? true : undefined),
+      'the new Thing, Datastream, Sensor',
+    )
     expect(h.messagesOf(sub)).toEqual([
       { topic: 'v1.1/Things?$select=id,name', json: { '@iot.id': id, name: 'Weather mast' } },
       { topic: 'v1.1/Sensors', json: await h.getJson(`/v1.1/Sensors(${sensorId})`) },
@@ -278,7 +292,11 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
     ])
     // a Location through the Thing's path: the Location, its FeatureOfInterest and the HistoricalLocation
     const watch = await h.connect('tcp')
-    await watch.subscribeAsync([`v1.1/Things(${id})`, `v1.1/Things(${id})/name`, `v1.1/Things(${id})/description`])
+    await watch.subscribeAsync([
+      `v1.1/Things(${id})`,
+      `v1.1/Things(${id})/name`,
+      `v1.1/Things(${id})/description`,
+    ])
     sub.end()
     const moved = await h.connect('tcp')
     await moved.subscribeAsync([
@@ -292,11 +310,19 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
       encodingType: 'application/geo+json',
       location: { type: 'Point', coordinates: [11.6, 48.1] },
     })
-    const history = ((await h.getJson(`/v1.1/Things(${thingOf})/HistoricalLocations`)).value as Record<string, unknown>[])[0]
-    await waitFor(() => (h.messagesOf(moved).length >= 3 ? true : undefined), 'Location, FoI, HistoricalLocation')
+    const history = (
+      (await h.getJson(`/v1.1/Things(${thingOf})/HistoricalLocations`)).value as Record<string, unknown>[]
+    )[0]
+    await waitFor(
+      () => (h.messagesOf(moved).length >= 3 ? true : undefined),
+      'Location, FoI, HistoricalLocation',
+    )
     expect(h.messagesOf(moved)).toEqual([
       { topic: `v1.1/Things(${thingOf})/Locations`, json: location },
-      { topic: 'v1.1/FeaturesOfInterest?$select=feature', json: { feature: { type: 'Point', coordinates: [11.6, 48.1] } } },
+      {
+        topic: 'v1.1/FeaturesOfInterest?$select=feature',
+        json: { feature: { type: 'Point', coordinates: [11.6, 48.1] } },
+      },
       { topic: `v1.1/Things(${thingOf})/HistoricalLocations`, json: history },
     ])
     // PATCH: the whole entity, and each changed property alone; an unchanged property says nothing
@@ -307,6 +333,27 @@ describe('SensorThings MQTT extension (OGC 18-088 14.2): live Observations over 
       { topic: `v1.1/Things(${id})`, json: patched },
       { topic: `v1.1/Things(${id})/name`, json: { name: 'Weather mast 2' } },
     ])
+    // an Observation's change (STA 10.3) on its own topics
+    const obs = await api('POST', `/Datastreams(${h.devices.c1.datastreams.fillingLevel})/Observations`, {
+      result: 40,
+      phenomenonTime: pastSecond(),
+    })
+    const oid = obs['@iot.id'] as number
+    const followed = await h.connect('ws')
+    await followed.subscribeAsync([
+      `v1.1/Observations(${oid})/result`,
+      `v1.1/Observations(${oid})/phenomenonTime`,
+    ])
+    await api('PATCH', `/Observations(${oid})`, { result: 41 })
+    const [fix] = await waitFor(
+      () => (h.messagesOf(followed).length ? h.messagesOf(followed) : undefined),
+      'the fix',
+    )
+    await h.settled()
+    expect(h.messagesOf(followed)).toEqual([
+      { topic: `v1.1/Observations(${oid})/result`, json: { result: 41 } },
+    ])
+    expect(fix!.json).toEqual({ result: 41 })
     // a newly provisioned device is a new Thing too
     const late = await h.connect('tcp')
     await late.subscribeAsync('v1.1/Things')

@@ -19,6 +19,7 @@ export type {
   NewEntity,
   NewMultiDatastream,
   RegistryChange,
+  ObservationPatch,
 } from './ports.ts'
 export {
   ConflictError,

@@ -143,10 +143,17 @@ export type EntityPatch = Record<string, unknown>
 /**
  * A change of the registry, for live feeds: an entity was created (by the API, a deep insert, device
  * provisioning, or as a Thing's HistoricalLocation), or some of its properties (STA names) changed.
+ * Observations are told only when changed (PATCH): new ones come by their own, much busier, path.
  */
 export type RegistryChange =
   | { change: 'created'; set: RegistrySet; id: Id }
-  | { change: 'updated'; set: RegistrySet; id: Id; properties: readonly string[] }
+  | { change: 'updated'; set: RegistrySet | 'Observations'; id: Id; properties: readonly string[] }
+
+/** New values for an Observation's own properties (validated by the caller); what is not named stays. */
+export type ObservationPatch = Partial<Pick<ObservationRecord, 'phenomenonTime' | 'resultTime' | 'result'>> & {
+  /** null removes it. */
+  resultQuality?: string | null
+}
 
 /** Whose Datastreams (or MultiDatastreams): one of a Thing, a Sensor or an ObservedProperty. */
 export type DatastreamOwner = { thingId: Id } | { sensorId: Id } | { observedPropertyId: Id }
@@ -239,6 +246,12 @@ export type ObservationStore = {
    * engine keeps cannot be deleted one by one: that is an UnsupportedOperationError.
    */
   deleteObservation(id: Id): Promise<boolean>
+  /**
+   * Changes an Observation (STA 10.3); null when there is none with that id. A phenomenonTime its
+   * (Multi)Datastream already has an Observation at is a ConflictError; an Observation a time-series
+   * engine keeps cannot be changed one by one (UnsupportedOperationError).
+   */
+  patchObservation(id: Id, values: ObservationPatch): Promise<ObservationRecord | null>
   /** Newest first (STA default order for this platform). */
   observations(datastreamId: Id, page: PageRequest): Promise<Page<ObservationRecord>>
   /**

@@ -33,7 +33,22 @@ describe('a developer reads the API reference offline (Debian Chromium)', () => 
     await page.goto(`${platform.base}/docs`, { waitUntil: 'domcontentloaded' })
 
     await page.waitForSelector('.opblock', { timeout: 30_000 })
-    expect(await page.locator('.opblock').count()).toBeGreaterThan(50)
+    // Swagger UI renders only the operations near the viewport: scroll through and collect them
+    const operations = new Set<string>()
+    for (let last = -1; ;) {
+      for (const id of await page.locator('.opblock').evaluateAll((els) => els.map((e) => e.id)))
+        operations.add(id)
+      const y = await page.evaluate(() => {
+        window.scrollBy(0, 600)
+        return window.scrollY
+      })
+      if (y === last) break
+      last = y
+      await page.waitForTimeout(50)
+    }
+    expect(operations.size).toBeGreaterThan(100)
+    expect(operations).toContain('operations-MultiDatastreams-getStaMultiDatastreams')
+    await page.evaluate(() => window.scrollTo(0, 0))
     expect(await page.locator('.info .title').innerText()).toContain('UrbanTwin Urban Data Platform API')
 
     const things = page.locator('#operations-Things-getStaThings')

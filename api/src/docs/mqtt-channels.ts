@@ -134,7 +134,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     description: `Each new entity of the set, as GET answers it: created through the API (also inline in a deep insert), by provisioning a device, or a Thing's HistoricalLocation when it moves. A new Location is also a new FeatureOfInterest. ${SELECT_NOTE}`,
     parameters: {
       entitySet:
-        'Things, Locations, HistoricalLocations, Datastreams, Sensors, ObservedProperties, FeaturesOfInterest (Observations: see above)',
+        'Things, Locations, HistoricalLocations, Datastreams, MultiDatastreams, Sensors, ObservedProperties, FeaturesOfInterest (Observations: see above)',
     },
     example: 'v1.1/Things',
     subscribe: {
@@ -147,7 +147,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     id: 'staNavigation',
     address: 'v1.1/{parentSet}({parentId})/{entitySet}',
     title: 'SensorThings: new entities of a navigation collection',
-    description: `Each new entity that joins the collection. Served: Things(id)/Locations, Things(id)/HistoricalLocations, Things(id)/Datastreams, Locations(id)/HistoricalLocations, Sensors(id)/Datastreams, ObservedProperties(id)/Datastreams (Datastreams(id)/Observations: see above). ${SELECT_NOTE}`,
+    description: `Each new entity that joins the collection. Served: Things(id)/Locations, …/HistoricalLocations, …/Datastreams, …/MultiDatastreams; Locations(id)/HistoricalLocations; Sensors(id) and ObservedProperties(id) /Datastreams and /MultiDatastreams; MultiDatastreams(id)/Observations (Datastreams(id)/Observations: see above). ${SELECT_NOTE}`,
     parameters: {
       parentSet: 'The entity set of the parent',
       parentId: 'The parent’s @iot.id',
@@ -164,10 +164,10 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     id: 'staEntity',
     address: 'v1.1/{entitySet}({id})',
     title: 'SensorThings: an entity after each change',
-    description: `The whole entity after each PATCH of it. Observations do not change on this platform. ${SELECT_NOTE}`,
+    description: `The whole entity after each PATCH of it (Observations too). ${SELECT_NOTE}`,
     parameters: {
       entitySet:
-        'Things, Locations, HistoricalLocations, Datastreams, Sensors, ObservedProperties, FeaturesOfInterest',
+        'Things, Locations, HistoricalLocations, Datastreams, MultiDatastreams, Sensors, ObservedProperties, Observations, FeaturesOfInterest',
       id: 'The entity’s @iot.id',
     },
     example: 'v1.1/Things(3)',

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { ApiRole, can, type Permission } from '../http/permissions.ts'
 import { DeviceRegistration } from '../routes/devices.ts'
 import type { OpenDataLicence } from '../sta/export/licence.ts'
-import { CreateObservationsBody, ObservationBody } from '../sta/write/observations.ts'
+import { CreateObservationsBody, ObservationBody, ObservationPatchBody } from '../sta/write/observations.ts'
 import { BatchRequest, BatchResponse } from '../routes/batch.ts'
 import { apiSchemas } from './api-schemas.ts'
 import { componentSchemas } from './json-schema.ts'
@@ -200,6 +200,7 @@ export function openApiDocument(opts: OpenApiOptions): Json {
   const requests = componentSchemas(
     {
       ObservationBody,
+      ObservationPatch: ObservationPatchBody,
       CreateObservationsBody,
       BatchRequest,
       BatchResponse,

@@ -240,6 +240,20 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, description: 'One answer per request, in order', content: JSON_ONLY('BatchResponse') },
   },
   {
+    method: 'patch',
+    path: `${STA}/Observations({id})`,
+    tag: 'Observations',
+    summary: 'Change an Observation (STA 10.3)',
+    description:
+      'Its own properties only; a new result must fit its (Multi)Datastream, a phenomenonTime it already has an ' +
+      'Observation at is a 409. A time-series engine (VictoriaMetrics, InfluxDB) does not change one numeric ' +
+      'Observation in place: 501.',
+    access: 'write',
+    body: { schema: 'ObservationPatch', description: 'The properties to change' },
+    ok: { status: 200, description: 'The changed Observation', content: JSON_ONLY('Observation') },
+    errors: [409, 501],
+  },
+  {
     method: 'delete',
     path: `${STA}/Observations({id})`,
     tag: 'Observations',

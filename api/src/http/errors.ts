@@ -1,6 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from '@urbantwin/model'
-import { ConflictError, LinkError, UnsupportedOperationError, UnsupportedQueryError } from '@urbantwin/store'
+import {
+  ConflictError,
+  LinkError,
+  TimeSeriesError,
+  UnsupportedOperationError,
+  UnsupportedQueryError,
+} from '@urbantwin/store'
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -48,6 +54,17 @@ function fromExpress(err: unknown): HttpError | null {
   // something the store cannot do at all (one point of a time-series engine)
   if (err instanceof UnsupportedOperationError) return new HttpError(501, 'NOT_IMPLEMENTED', err.message)
   if (err instanceof ConflictError) return new HttpError(409, 'CONFLICT', err.message)
+  // the time-series engine is down or refused: the platform is fine, try again later
+  if (err instanceof TimeSeriesError)
+    return new HttpError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      `the time-series engine did not answer: ${err.message}`,
+      undefined,
+      {
+        'Retry-After': '5',
+      },
+    )
   // a link of a created entity names none: the request is wrong
   if (err instanceof LinkError) return new HttpError(400, 'BAD_REQUEST', err.message)
   if (typeof err !== 'object' || err === null || !('status' in err)) return null

@@ -16,6 +16,7 @@ import {
   checkStream,
   createRows,
   observationFrom,
+  observationPatchFrom,
   resultProblem,
   type StreamCheck,
   type StreamRef,
@@ -491,6 +492,20 @@ export function staRouter(deps: StaDeps): Router {
       res.status(201).location(String(json['@iot.selfLink'])).json(json)
     })
   }
+  // STA 10.3: change an Observation; a new result must fit its (Multi)Datastream
+  router.patch('/Observations\\(:id\\)', async (req, res) => {
+    const values = observationPatchFrom(req.body)
+    const before = await store.observation(idOf(req))
+    if (!before) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+    if (values.result !== undefined) {
+      const multi = ofMultiDatastream(before) ? await store.multiDatastream(before.datastreamId) : null
+      const problem = resultProblem(values.result, multi)
+      if (problem) throw new HttpError(400, 'BAD_REQUEST', problem)
+    }
+    const after = await store.patchObservation(idOf(req), values)
+    if (!after) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+    res.json(observationJson(links(req), after))
+  })
   router.delete('/Observations\\(:id\\)', async (req, res) => {
     if (!(await store.deleteObservation(idOf(req))))
       throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)

@@ -982,6 +982,48 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       })
     },
 
+    async patchObservation(id, values) {
+      const assignments: string[] = []
+      const params: DuckDBValue[] = []
+      const set = (column: string, value: DuckDBValue, cast = '') => {
+        assignments.push(`${column} = ?${cast}`)
+        params.push(value)
+      }
+      if (values.phenomenonTime !== undefined) set('phenomenon_time', values.phenomenonTime, '::TIMESTAMPTZ')
+      if (values.resultTime !== undefined) set('result_time', values.resultTime, '::TIMESTAMPTZ')
+      const result = values.result
+      if (result !== undefined) {
+        set('result_number', typeof result === 'number' ? result : null)
+        set('result_json', typeof result === 'number' ? null : JSON.stringify(result))
+      }
+      if (values.resultQuality !== undefined) set('result_quality', values.resultQuality)
+      const ds = await conn.transaction(async (sql) => {
+        const found = await sql.one('SELECT datastream_id FROM all_observations WHERE id = ?', [id])
+        if (!found) return null
+        const stream = Number(found.datastream_id)
+        if (
+          values.phenomenonTime !== undefined &&
+          (await sql.one(
+            `SELECT 1 AS taken FROM all_observations
+             WHERE datastream_id = ? AND phenomenon_time = ?::TIMESTAMPTZ AND id <> ?`,
+            [stream, values.phenomenonTime, id],
+          ))
+        )
+          throw new ConflictError(
+            `the stream of Observation ${id} already has one at ${values.phenomenonTime}`,
+          )
+        if (assignments.length > 0)
+          for (const table of ['observations', 'observations_archive'])
+            await sql.run(`UPDATE ${table} SET ${assignments.join(', ')} WHERE id = ?`, [...params, id])
+        return stream
+      })
+      if (ds === null) return null
+      latest.forget([ds]) // its newest may have changed: read again when asked
+      const names = Object.keys(values)
+      if (names.length > 0) feed.updated('Observations', id, names)
+      return store.observation(id)
+    },
+
     async deleteObservation(id) {
       const ds = await conn.transaction(async (sql) => {
         const found = await sql.one('SELECT datastream_id FROM all_observations WHERE id = ?', [id])

@@ -27,7 +27,7 @@ export type RegistryFeed = {
   /** A registry write committed (or failed): what it created is found and told. */
   written(): void
   /** These properties of one entity changed (PATCH). */
-  updated(set: RegistrySet, id: Id, properties: readonly string[]): void
+  updated(set: RegistrySet | 'Observations', id: Id, properties: readonly string[]): void
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DuckDBValue } from '@duckdb/node-api'
+import { listValue, type DuckDBValue } from '@duckdb/node-api'
 import type { Id } from '@urbantwin/model'
 import type { SerialConnection } from '../duckdb/sql.ts'
 import { insertObservations } from '../duckdb/insert-observations.ts'
@@ -110,6 +110,17 @@ export function createDuckDbTimeSeries(
         )
         return rows.map((r) => ({ start: isoOf(Number(r.bucket)), value: Number(r.value) }))
       }),
+
+    deleteSeries: (datastreamIds) =>
+      guard(() =>
+        conn.transaction(async (sql) => {
+          for (const table of ['observations', 'observations_archive'])
+            await sql.run(
+              `DELETE FROM ${table} WHERE ${NUMERIC} AND datastream_id IN (SELECT unnest(?::INTEGER[]))`,
+              [listValue([...datastreamIds])],
+            )
+        }),
+      ),
 
     ping: async () => {
       try {

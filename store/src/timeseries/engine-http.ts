@@ -11,6 +11,8 @@ export type EngineHttpOptions = {
 export type EngineHttp = {
   /** GET (no body) or POST (form body); resolves with the response text of a 2xx answer. */
   request(path: string, params: URLSearchParams, method?: 'GET' | 'POST'): Promise<string>
+  /** POST a JSON body; resolves with the response text of a 2xx answer. */
+  postJson(path: string, body: unknown): Promise<string>
   /** GET `path`; ok on 2xx (and when `accept` agrees with the body). */
   health(path: string, accept?: (body: string) => boolean): Promise<Health>
 }
@@ -57,22 +59,35 @@ export function createEngineHttp(opts: EngineHttpOptions): EngineHttp {
     }
   }
 
+  const ok = ({ status, body }: { status: number; body: string }) => {
+    if (status < 200 || status >= 300) {
+      throw new TimeSeriesError(`${opts.engine} answered HTTP ${status}: ${body.slice(0, 500)}`, {
+        retriable: status >= 500 || status === 408 || status === 429,
+      })
+    }
+    return body
+  }
+
   return {
     async request(path, params, method = 'GET') {
-      const { status, body } =
+      return ok(
         method === 'GET'
           ? await fetchText(`${path}?${params}`, { method })
           : await fetchText(path, {
               method,
               body: params.toString(),
               headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            })
-      if (status < 200 || status >= 300) {
-        throw new TimeSeriesError(`${opts.engine} answered HTTP ${status}: ${body.slice(0, 500)}`, {
-          retriable: status >= 500 || status === 408 || status === 429,
-        })
-      }
-      return body
+            }),
+      )
+    },
+    async postJson(path, body) {
+      return ok(
+        await fetchText(path, {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        }),
+      )
     },
     async health(path, accept = () => true) {
       try {

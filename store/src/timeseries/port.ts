@@ -52,6 +52,11 @@ export type TimeSeriesStore = {
   latest(datastreamIds: readonly Id[]): Promise<Map<Id, SeriesPoint>>
   /** Non-empty buckets only, oldest first. */
   aggregate(datastreamId: Id, q: AggregateQuery): Promise<Bucket[]>
+  /**
+   * Deletes every point of these Datastreams (their Datastreams are being deleted); rejects with a
+   * `TimeSeriesError` when the engine did not, so the caller can leave the registry as it was.
+   */
+  deleteSeries(datastreamIds: readonly Id[]): Promise<void>
   ping(): Promise<Health>
   close(): Promise<void>
 }

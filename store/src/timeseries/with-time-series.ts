@@ -179,17 +179,22 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
       const going: Id[] = []
       const removed = await registry.remove(set, id, {
         datastreamsGoing: async (ids) => {
-          // an engine deletes series by matchers and time ranges, not per Datastream through this port
-          if ((await ts.latest(ids)).size > 0)
-            throw new UnsupportedOperationError(
-              `${set}(${id}) would take Datastreams whose numeric Observations the time-series engine keeps; delete those series in the engine first`,
-            )
           await opts?.datastreamsGoing?.(ids)
+          // the engine's series go first, inside the registry's transaction: if the engine refuses,
+          // nothing is deleted; if the registry then failed, only points of doomed Datastreams are gone
+          await ts.deleteSeries(ids)
           going.push(...ids)
         },
       })
       latest.forget(going)
       return removed
+    },
+    async patchObservation(id, values) {
+      if (!isSeriesId(id)) return registry.patchObservation(id, values)
+      if (!(await observation(id))) return null
+      throw new UnsupportedOperationError(
+        'this Observation is kept by the time-series engine, which does not change one point in place',
+      )
     },
     async deleteObservation(id) {
       if (!isSeriesId(id)) return registry.deleteObservation(id)

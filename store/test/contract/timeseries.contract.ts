@@ -219,6 +219,25 @@ export function timeSeriesContract(
       })
     })
 
+    describe('deleteSeries', () => {
+      it('deletes every point of the named Datastreams and nothing of the others', async () => {
+        const [a, b, keep] = [freshDatastream(), freshDatastream(), freshDatastream()]
+        await stored([a, b, keep].flatMap((ds) => [point(ds, 0, 1), point(ds, HOUR, 2), point(ds, DAY, 3)]))
+        await ts().deleteSeries([a, b])
+        await subject.settle?.()
+        await vi.waitFor(
+          async () => {
+            expect((await ts().range(a, everything)).count).toBe(0)
+            expect((await ts().range(b, everything)).count).toBe(0)
+            expect([...(await ts().latest([a, b, keep])).keys()]).toEqual([keep])
+          },
+          { timeout: opts.visibleWithinMs ?? 15_000, interval: 100 },
+        )
+        expect((await ts().range(keep, everything)).count).toBe(3)
+        await ts().deleteSeries([freshDatastream()]) // none there: no error
+      })
+    })
+
     describe('a Datastream without data', () => {
       it('has an empty range, no latest point and no buckets', async () => {
         const ds = freshDatastream()

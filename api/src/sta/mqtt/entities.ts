@@ -7,7 +7,14 @@ type Json = Record<string, unknown>
 
 export type EntityStore = Pick<
   Store,
-  'thing' | 'location' | 'historicalLocation' | 'datastream' | 'multiDatastream' | 'sensor' | 'observedProperty'
+  | 'thing'
+  | 'location'
+  | 'historicalLocation'
+  | 'datastream'
+  | 'multiDatastream'
+  | 'sensor'
+  | 'observedProperty'
+  | 'observation'
 >
 
 /** One message of a registry change: what to send under a topic path (see StaTopic.path). */
@@ -19,7 +26,9 @@ type Spec = {
   parents: (record: never) => string[]
 }
 
-const REGISTRY: Record<RegistrySet, Spec> = {
+const REGISTRY: Record<RegistrySet | 'Observations', Spec> = {
+  // only changes of Observations come this way (PATCH); new ones are delivered by live.ts
+  Observations: { load: (s, id) => s.observation(id), parents: () => [] },
   Things: { load: (s, id) => s.thing(id), parents: () => [] },
   Locations: {
     load: (s, id) => s.location(id),

@@ -78,8 +78,8 @@ describe('SensorThings MQTT topics (OGC 18-088 14.2.1)', () => {
     expect(accepted('v1.1/Things(3)?$select=name').select).toEqual([['name']])
     expect(reason('v1.1/Things(3)/colour')).toMatch(/Things have no property colour; .*name, description/)
     expect(reason('v1.1/Things(3)/name?$select=name')).toMatch(/takes no query options/)
-    expect(reason('v1.1/Observations(5)')).toMatch(/Observations are not changed/)
-    expect(reason('v1.1/Observations(5)/result')).toMatch(/Observations are not changed/)
+    expect(accepted('v1.1/Observations(5)').target).toEqual({ kind: 'entity', set: 'Observations', id: 5 })
+    expect(accepted('v1.1/Observations(5)/result').path).toBe('Observations(5)/result')
   })
 
   it('takes $select, the one query option the standard allows in a topic', () => {

@@ -69,11 +69,6 @@ const SEGMENT = /^([A-Za-z]+)(?:\((\d{1,15})\))?$/
 const SERVED =
   'an entity set (v1.1/Things), an entity (v1.1/Things(<id>)), one of its properties (v1.1/Things(<id>)/name) or a navigation collection (v1.1/Datastreams(<id>)/Observations)'
 
-/** Why an entity's changes are never published, for the sets whose entities do not change here. */
-const UNCHANGING: Partial<Record<TopicSet, string>> = {
-  Observations: 'Observations are not changed on this platform; subscribe to new ones (v1.1/Observations)',
-}
-
 /** Parses a subscription filter or a publish topic of the extension. Pure. */
 export function parseStaTopic(topic: string): Outcome<StaTopic> {
   if (!topic.startsWith(STA_TOPIC_PREFIX)) return fail(`${topic} is not a SensorThings topic (v1.1/…)`)
@@ -121,10 +116,7 @@ function targetOf(path: string): Outcome<StaTopic['target']> {
   const id = Id.safeParse(Number(rawId))
   if (!id.success) return fail(`${rawId} is not an id of ${set}`)
   const next = segments[1]
-  if (next === undefined) {
-    const why = UNCHANGING[set]
-    return why ? fail(why) : ok({ kind: 'entity', set, id: id.data })
-  }
+  if (next === undefined) return ok({ kind: 'entity', set, id: id.data })
   if (isSet(next)) {
     if (!TOPIC_NAVIGATION[set]?.includes(next))
       return fail(
@@ -139,6 +131,5 @@ function targetOf(path: string): Outcome<StaTopic['target']> {
   const properties = propertyNames(TOPIC_SETS[set] as (l: Links, item: never) => Json)
   if (!properties.includes(next))
     return fail(`${set} have no property ${next}; a property topic names one of ${properties.join(', ')}`)
-  const why = UNCHANGING[set]
-  return why ? fail(why) : ok({ kind: 'property', set, id: id.data, property: next })
+  return ok({ kind: 'property', set, id: id.data, property: next })
 }

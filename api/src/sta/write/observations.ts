@@ -7,7 +7,7 @@ import {
   type NewObservation,
   type ObservationType,
 } from '@urbantwin/model'
-import type { Store } from '@urbantwin/store'
+import type { ObservationPatch, Store } from '@urbantwin/store'
 import { HttpError } from '../../http/errors.ts'
 import { parse } from '../../http/parse.ts'
 
@@ -145,6 +145,31 @@ export function observationFrom(body: unknown, path: StreamRef | null, now: Date
       result: o.result,
       ...(o.resultQuality ? { resultQuality: o.resultQuality } : {}),
     },
+  }
+}
+
+/**
+ * STA 10.3 (update an Observation, PATCH): its own properties, each optional. Its (Multi)Datastream
+ * is not changed this way; resultQuality null removes it.
+ */
+export const ObservationPatchBody = z
+  .object({
+    phenomenonTime: Instant,
+    resultTime: Instant,
+    result: z.union([ObservationResult, MultiObservationResult]),
+    resultQuality: z.string().min(1).max(500).nullable(),
+  })
+  .partial()
+  .strict()
+
+export function observationPatchFrom(body: unknown): ObservationPatch {
+  refuseNotStored(body, 'Observation change')
+  const p = parse(ObservationPatchBody, body, 'Observation change')
+  return {
+    ...(p.phenomenonTime ? { phenomenonTime: new Date(p.phenomenonTime).toISOString() } : {}),
+    ...(p.resultTime ? { resultTime: new Date(p.resultTime).toISOString() } : {}),
+    ...(p.result !== undefined ? { result: p.result } : {}),
+    ...(p.resultQuality !== undefined ? { resultQuality: p.resultQuality } : {}),
   }
 }
 

@@ -1,10 +1,10 @@
 import type { Id } from '@urbantwin/model'
 import { authorization, createEngineHttp } from '../engine-http.ts'
 import { createLineWriter } from '../line-writer.ts'
-import { FIELD, RESULT_TIME_FIELD, TAG } from '../line-protocol.ts'
+import { FIELD, MEASUREMENT, RESULT_TIME_FIELD, TAG } from '../line-protocol.ts'
 import type { SeriesPoint, TimeSeriesStore } from '../port.ts'
 import { isoOf, toPoint, type Sample } from '../samples.ts'
-import { aggregateQuery, countQuery, latestQuery, rangeQuery } from './influxql.ts'
+import { aggregateQuery, countQuery, dropSeriesQuery, latestQuery, rangeQuery } from './influxql.ts'
 import { rowsOf, type Row } from './responses.ts'
 
 export type InfluxDbOptions = {
@@ -97,6 +97,25 @@ export function createInfluxDbTimeSeries(opts: InfluxDbOptions): TimeSeriesStore
         const [time, value] = [r.values.time, Object.entries(r.values).find(([c]) => c !== 'time')?.[1]]
         return typeof time === 'number' && typeof value === 'number' ? [{ start: isoOf(time), value }] : []
       })
+    },
+
+    async deleteSeries(datastreamIds) {
+      const ids = [...new Set(datastreamIds)]
+      if (opts.org) {
+        // InfluxDB 2.x: the delete API, one tag per predicate (it has no OR)
+        for (const id of ids)
+          await http.postJson(`/api/v2/delete?${new URLSearchParams({ org: opts.org, bucket: opts.bucket })}`, {
+            start: '1970-01-01T00:00:00Z',
+            stop: '2262-04-11T00:00:00Z',
+            predicate: `_measurement="${MEASUREMENT}" AND ${TAG}="${Math.trunc(id)}"`,
+          })
+        return
+      }
+      // 1.x: InfluxQL
+      for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+        const params = new URLSearchParams({ db: opts.database ?? opts.bucket, q: dropSeriesQuery(ids.slice(i, i + IDS_PER_QUERY)) })
+        await http.request('/query', params, 'POST')
+      }
     },
 
     ping: () => http.health('/ping'),

@@ -37,6 +37,11 @@ export function countQuery(id: Id, q: Pick<RangeQuery, 'from' | 'to'>): string {
   return `SELECT COUNT("${FIELD}") FROM ${FROM} WHERE ${where(id, q.from, q.to)}`
 }
 
+/** Deletes the series (all their points) of these Datastreams (InfluxDB 1.x). */
+export function dropSeriesQuery(ids: readonly Id[]): string {
+  return `DROP SERIES FROM ${FROM} WHERE ${ids.map(isDatastream).join(' OR ')}`
+}
+
 /** LIMIT applies per series when grouped by a tag: the newest point of each Datastream. */
 export function latestQuery(ids: readonly Id[]): string {
   const any = ids.map(isDatastream).join(' OR ')

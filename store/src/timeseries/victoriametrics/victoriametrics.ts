@@ -130,6 +130,15 @@ export function createVictoriaMetricsTimeSeries(opts: VictoriaMetricsOptions): T
   return {
     write,
 
+    async deleteSeries(datastreamIds) {
+      // the admin API deletes whole series by matchers (open on a single node unless -deleteAuthKey)
+      for (let i = 0; i < datastreamIds.length; i += IDS_PER_QUERY) {
+        const params = new URLSearchParams()
+        params.append('match[]', `{${BOTH},${oneOf(datastreamIds.slice(i, i + IDS_PER_QUERY))}}`)
+        await http.request('/api/v1/admin/tsdb/delete_series', params, 'POST')
+      }
+    },
+
     async range(datastreamId, q) {
       const from = Math.max(0, q.from === undefined ? 0 : msOf(q.from))
       const to = q.to === undefined ? now() + FUTURE_LIMIT_MS + DAY : msOf(q.to)
