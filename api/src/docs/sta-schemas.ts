@@ -15,19 +15,7 @@ import {
 import { AGGREGATE_FNS, REGISTRY_SETS } from '@urbantwin/store'
 import { ENTITY_SETS } from '../sta/query.ts'
 import { CREATABLE_SETS, PATCH_SCHEMAS, POST_SCHEMAS } from '../sta/write/entities.ts'
-import {
-  datastreamJson,
-  featureOfInterestJson,
-  historicalLocationJson,
-  locationJson,
-  multiDatastreamJson,
-  observationJson,
-  observedPropertyJson,
-  propertyNames,
-  sensorJson,
-  thingJson,
-  type Links,
-} from '../sta/serialize.ts'
+import { SERIALISERS as ALL_SERIALISERS, propertyNames, type Links } from '../sta/serialize.ts'
 
 /**
  * SensorThings v1.1 JSON as this API answers it (OGC 18-088 9.2, serialised by sta/serialize.ts and
@@ -38,17 +26,7 @@ import {
 export { ENTITY_SETS }
 export type EntitySet = (typeof ENTITY_SETS)[number]
 
-const SERIALISERS: Record<EntitySet, (l: Links, item: never) => Record<string, unknown>> = {
-  Things: thingJson,
-  Locations: locationJson,
-  HistoricalLocations: historicalLocationJson,
-  Datastreams: datastreamJson,
-  MultiDatastreams: multiDatastreamJson,
-  Sensors: sensorJson,
-  ObservedProperties: observedPropertyJson,
-  Observations: observationJson,
-  FeaturesOfInterest: featureOfInterestJson,
-}
+const SERIALISERS: Record<EntitySet, (l: Links, item: never) => Record<string, unknown>> = ALL_SERIALISERS
 
 const Link = z.url()
 const SelfLink = Link.describe('Absolute URL of this entity (STA 9.2.2)')

@@ -346,3 +346,16 @@ export function dataArrayJson(
     ],
   }
 }
+
+/** Each entity set's serialiser (STA 9.2.1 names). */
+export const SERIALISERS = {
+  Things: thingJson,
+  Locations: locationJson,
+  HistoricalLocations: historicalLocationJson,
+  Datastreams: datastreamJson,
+  MultiDatastreams: multiDatastreamJson,
+  Sensors: sensorJson,
+  ObservedProperties: observedPropertyJson,
+  Observations: observationJson,
+  FeaturesOfInterest: featureOfInterestJson,
+} as const

@@ -619,6 +619,10 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return thingId
   }
 
+  /** The Thing a (Multi)Datastream links to, or is created with. */
+  const thingOf = (sql: Sql, link: Link<NewThing>) =>
+    'id' in link ? linked(sql, 'things', 'Thing', link.id) : createThing(sql, link.create)
+
   async function createIn(sql: Sql, e: NewEntity): Promise<number> {
     switch (e.set) {
       case 'Things':
@@ -642,20 +646,10 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         )
           throw new ConflictError('an ObservedProperty with this definition exists')
         return observedPropertyOf(sql, { create: e.observedProperty })
-      case 'Datastreams': {
-        const thingId =
-          'id' in e.thing
-            ? await linked(sql, 'things', 'Thing', e.thing.id)
-            : await createThing(sql, e.thing.create)
-        return createDatastream(sql, thingId, e.datastream)
-      }
-      case 'MultiDatastreams': {
-        const thingId =
-          'id' in e.thing
-            ? await linked(sql, 'things', 'Thing', e.thing.id)
-            : await createThing(sql, e.thing.create)
-        return createMultiDatastream(sql, thingId, e.multiDatastream)
-      }
+      case 'Datastreams':
+        return createDatastream(sql, await thingOf(sql, e.thing), e.datastream)
+      case 'MultiDatastreams':
+        return createMultiDatastream(sql, await thingOf(sql, e.thing), e.multiDatastream)
     }
   }
 

@@ -1,35 +1,12 @@
 import { Id, STA_TOPIC_PREFIX, fail, ok, type Outcome } from '@urbantwin/model'
 import { UnsupportedQueryError } from '@urbantwin/store'
 import { parseQuery } from '../odata/parse.ts'
-import {
-  datastreamJson,
-  featureOfInterestJson,
-  historicalLocationJson,
-  locationJson,
-  multiDatastreamJson,
-  observationJson,
-  observedPropertyJson,
-  propertyNames,
-  select,
-  sensorJson,
-  thingJson,
-  type Links,
-} from '../serialize.ts'
+import { SERIALISERS, propertyNames, select, type Links } from '../serialize.ts'
 
 type Json = Record<string, unknown>
 
 /** The entity sets the extension publishes, with their serialiser (for `$select` and property names). */
-export const TOPIC_SETS = {
-  Things: thingJson,
-  Locations: locationJson,
-  HistoricalLocations: historicalLocationJson,
-  Datastreams: datastreamJson,
-  MultiDatastreams: multiDatastreamJson,
-  Sensors: sensorJson,
-  ObservedProperties: observedPropertyJson,
-  Observations: observationJson,
-  FeaturesOfInterest: featureOfInterestJson,
-} as const satisfies Record<string, (l: Links, item: never) => Json>
+export const TOPIC_SETS = SERIALISERS
 export type TopicSet = keyof typeof TOPIC_SETS
 
 /**
@@ -107,8 +84,7 @@ function targetOf(path: string): Outcome<StaTopic['target']> {
   if (!first || segments.length > 2)
     return fail(`${path} is not a SensorThings resource path; topics are ${SERVED}`)
   const [, set, rawId] = first as unknown as [string, string, string | undefined]
-  if (!isSet(set))
-    return fail(`${set} is not an entity set; topics are ${SERVED}`)
+  if (!isSet(set)) return fail(`${set} is not an entity set; topics are ${SERVED}`)
   if (rawId === undefined) {
     if (segments.length > 1) return fail(`${path} names no entity: ${set}(<id>)/… is`)
     return ok({ kind: 'collection', set, parent: null })
