@@ -13,6 +13,13 @@ export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS observations_stagi
 const micros = (iso: string) => new DuckDBTimestampValue(BigInt(Date.parse(iso)) * 1000n)
 
 /**
+ * Rows appended between yields to the event loop. The appender's calls are synchronous: a batch of
+ * 30,000 Observations blocked the thread (and the API requests it serves) for tens of milliseconds.
+ */
+const ROWS_PER_SLICE = 2048
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
  * Bulk insert, once per (datastream, phenomenonTime): DuckDB's appender fills the staging table, one
  * INSERT … SELECT moves the first row of each key that is not stored yet, in input order (ids follow it). Call inside a transaction
  * on the connection `conn` that `sql` uses. Returns the number of new rows.
@@ -25,6 +32,12 @@ export async function insertObservations(
   if (obs.length === 0) return 0
   const appender = await conn.createAppender('observations_staging', 'main', 'temp')
   for (const [ord, o] of obs.entries()) {
+    if (ord > 0 && ord % ROWS_PER_SLICE === 0) {
+      // flushed in slices too, so that closing has little left to do; the writer connection is this
+      // caller's alone meanwhile (SerialConnection), reads run on their own connections
+      appender.flushSync()
+      await nextTurn()
+    }
     appender.appendInteger(ord)
     appender.appendInteger(o.datastreamId)
     appender.appendTimestamp(micros(o.phenomenonTime))

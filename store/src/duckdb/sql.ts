@@ -1,3 +1,4 @@
+import { isoOfMs } from '../query/iso-time.ts'
 import {
   DuckDBResultReader,
   type DuckDBConnection,
@@ -132,5 +133,5 @@ export function parseJson<T>(value: unknown): T | undefined {
 }
 
 export function isoFromMs(ms: unknown): string {
-  return new Date(Number(ms)).toISOString()
+  return isoOfMs(Number(ms))
 }

@@ -67,7 +67,10 @@ export class LatestIndex {
         continue
       }
       if (current === null || t(l.observation) > t(current.observation))
-        this.known.set(id, { observation: l.observation, more: l.seen > 1 || current !== null })
+        this.known.set(id, {
+          observation: Object.freeze(l.observation),
+          more: l.seen > 1 || current !== null,
+        })
       else if (t(l.observation) < t(current.observation)) current.more = true
     }
   }
@@ -142,7 +145,7 @@ export class LatestIndex {
       const current = this.known.get(id)
       if (found && (!current || t(found.observation) >= t(current.observation)))
         this.known.set(id, {
-          observation: found.observation,
+          observation: Object.freeze(found.observation),
           more:
             found.seen > 1 ||
             (current ? t(found.observation) > t(current.observation) || current.more : false),
@@ -164,7 +167,11 @@ export class LatestIndex {
     for (const id of missing) {
       const found = full.get(id)
       if (!this.known.has(id))
-        this.known.set(id, found ? { observation: found.observation, more: found.seen > 1 } : null)
+        // frozen: the same record is handed out until it changes, and the API caches its JSON by it
+        this.known.set(
+          id,
+          found ? { observation: Object.freeze(found.observation), more: found.seen > 1 } : null,
+        )
     }
     this.settle(marks)
   }

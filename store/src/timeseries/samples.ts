@@ -1,3 +1,4 @@
+import { isoOfMs } from '../query/iso-time.ts'
 import type { Id } from '@urbantwin/model'
 import type { RangeQuery, SeriesPoint } from './port.ts'
 
@@ -12,7 +13,7 @@ export function msOf(iso: string): number {
 }
 
 export function isoOf(ms: number): string {
-  return new Date(ms).toISOString()
+  return isoOfMs(ms)
 }
 
 export function toPoint(datastreamId: Id, s: Sample): SeriesPoint {
