@@ -1,16 +1,18 @@
-import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api'
+import type { DuckDBConnection } from '@duckdb/node-api'
 import type { NewObservation } from '@urbantwin/model'
 import type { Sql } from './sql.ts'
 
 /**
- * Session-local staging table the appender fills (created once per connection). Times are UTC in plain
- * TIMESTAMP columns: the appender writes those natively, while TIMESTAMPTZ goes through a generic value
- * per cell (a third of the ingest CPU in `npm run bench:ingest`).
+ * Session-local staging table the appender fills (created once per connection; temporary, so its
+ * shape can change between versions). Times are epoch milliseconds as DOUBLE, the appender's cheapest
+ * cell: TIMESTAMPTZ goes through a generic value per cell (a third of the ingest CPU in
+ * `npm run bench:ingest`), TIMESTAMP through a BigInt and a value object per cell.
  */
-export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS observations_staging (ord INTEGER, datastream_id INTEGER,
-  phenomenon_time TIMESTAMP, result_time TIMESTAMP, result_number DOUBLE, result_json VARCHAR, result_quality VARCHAR)`
+export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS observations_staging_ms (ord INTEGER, datastream_id INTEGER,
+  phenomenon_ms DOUBLE, result_ms DOUBLE, result_number DOUBLE, result_json VARCHAR, result_quality VARCHAR)`
 
-const micros = (iso: string) => new DuckDBTimestampValue(BigInt(Date.parse(iso)) * 1000n)
+/** Exact: milliseconds are integers, made microseconds in BIGINT (not seconds in a DOUBLE). */
+const timeOf = (column: string) => `make_timestamptz(CAST(${column} AS BIGINT) * 1000)`
 
 /**
  * Rows appended between yields to the event loop. The appender's calls are synchronous: a batch of
@@ -30,7 +32,7 @@ export async function insertObservations(
   obs: readonly NewObservation[],
 ): Promise<number> {
   if (obs.length === 0) return 0
-  const appender = await conn.createAppender('observations_staging', 'main', 'temp')
+  const appender = await conn.createAppender('observations_staging_ms', 'main', 'temp')
   for (const [ord, o] of obs.entries()) {
     if (ord > 0 && ord % ROWS_PER_SLICE === 0) {
       // flushed in slices too, so that closing has little left to do; the writer connection is this
@@ -40,8 +42,8 @@ export async function insertObservations(
     }
     appender.appendInteger(ord)
     appender.appendInteger(o.datastreamId)
-    appender.appendTimestamp(micros(o.phenomenonTime))
-    appender.appendTimestamp(micros(o.resultTime))
+    appender.appendDouble(Date.parse(o.phenomenonTime))
+    appender.appendDouble(Date.parse(o.resultTime))
     if (typeof o.result === 'number') {
       appender.appendDouble(o.result)
       appender.appendNull()
@@ -59,17 +61,17 @@ export async function insertObservations(
     `INSERT INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
      SELECT datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM (
        SELECT DISTINCT ON (s.datastream_id, s.phenomenon_time) s.* FROM (
-         SELECT ord, datastream_id, timezone('UTC', phenomenon_time) AS phenomenon_time,
-                timezone('UTC', result_time) AS result_time, result_number, result_json, result_quality
-         FROM temp.observations_staging) s
+         SELECT ord, datastream_id, ${timeOf('phenomenon_ms')} AS phenomenon_time,
+                ${timeOf('result_ms')} AS result_time, result_number, result_json, result_quality
+         FROM temp.observations_staging_ms) s
        WHERE NOT EXISTS (
          SELECT 1 FROM all_observations o
          WHERE o.datastream_id = s.datastream_id AND o.phenomenon_time = s.phenomenon_time
-           AND o.phenomenon_time BETWEEN (SELECT timezone('UTC', min(phenomenon_time)) FROM temp.observations_staging)
-                                     AND (SELECT timezone('UTC', max(phenomenon_time)) FROM temp.observations_staging))
+           AND o.phenomenon_time BETWEEN (SELECT ${timeOf('min(phenomenon_ms)')} FROM temp.observations_staging_ms)
+                                     AND (SELECT ${timeOf('max(phenomenon_ms)')} FROM temp.observations_staging_ms))
        ORDER BY s.datastream_id, s.phenomenon_time, s.ord
      ) ORDER BY ord`,
   )
-  await sql.run('DELETE FROM temp.observations_staging')
+  await sql.run('DELETE FROM temp.observations_staging_ms')
   return inserted
 }
