@@ -29,7 +29,7 @@ const main = rpc.remote<MainSide>('main')
 const store = await openStore({ path: join(dataDir, 'urbantwin.duckdb'), timeSeries: timeSeriesOptions(config) })
 rpc.expose('store', store)
 // the registry's changes, for the SensorThings MQTT topics of entities (served on the main thread)
-store.watchRegistry(
+const stopWatching = store.watchRegistry(
   (changes) =>
     void main.entitiesChanged(changes).catch((err: unknown) => log.warn({ err }, 'live feed not told')),
   (err) => log.error({ err }, 'registry changes not found'),
@@ -120,6 +120,7 @@ const data: DataSide = {
   async close() {
     await data.closeHttp()
     await stopCompaction()
+    stopWatching()
     await store.close()
     // let this answer go out, then stop listening so that the thread can end
     setImmediate(() => rpc.close(new Error('the data thread has closed')))

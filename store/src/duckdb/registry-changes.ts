@@ -59,6 +59,7 @@ export function createRegistryFeed(conn: SerialConnection): RegistryFeed {
   }
 
   const scan = async () => {
+    if (listeners.size === 0) return // nobody left (e.g. the store is closing)
     const highest = await marks!
     const rows = await conn.exclusive((sql) =>
       sql.rows(
