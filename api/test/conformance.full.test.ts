@@ -6,7 +6,7 @@ import { openStore, type StoreWithTimeSeries, type TimeSeriesOptions } from '@ur
 import { forceFlush, startVictoriaMetrics, type VictoriaMetrics } from '@urbantwin/store/test-engines'
 import { sampleProvision } from '@urbantwin/store/testing'
 import { staticKeys } from './static-keys.ts'
-import { serve, type Served } from './serve.ts'
+import { sender, serve, type Served } from './serve.ts'
 
 /**
  * SensorThings API v1.1 by conformance class (OGC 18-088 Annex A), the same suite on each store
@@ -56,18 +56,7 @@ describe.each(BACKENDS)('SensorThings API v1.1 conformance on $name', (backend) 
   let fill: number
   let temp: number
 
-  const send = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${OPERATOR}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> }
-  }
+  const send = sender(() => base, OPERATOR)
   const get = (path: string) => send('GET', path)
   const values = async (path: string) => {
     const r = await get(path)

@@ -2,11 +2,10 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDuckDbStore, type Store } from '@urbantwin/store'
 import { staticKeys } from './static-keys.ts'
-import { serve, type Served } from './serve.ts'
+import { sender, serve, type Body, type Served } from './serve.ts'
 
 const OPERATOR = 'operator-key-0123456789'
 const READER = 'reader-key-0123456789'
-type Body = Record<string, unknown> & { value?: Record<string, unknown>[] }
 
 const unit = { name: 'percent', symbol: '%', definition: 'http://unitsofmeasure.org/ucum.html#para-29' }
 const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement'
@@ -41,22 +40,7 @@ describe('creating registry entities with deep insert (STA 10.2) over a real Duc
     await store.close()
   })
 
-  const send = async (method: string, path: string, body?: unknown, key: string | null = OPERATOR) => {
-    const res = await fetch(api.base + path, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return {
-      status: res.status,
-      location: res.headers.get('location'),
-      body: (text ? JSON.parse(text) : null) as Body,
-    }
-  }
+  const send = sender(() => api.base, OPERATOR)
   const get = (path: string) => send('GET', path, undefined, null)
   const count = async (set: string) => (await get(`/v1.1/${set}?$count=true&$top=0`)).body['@iot.count']
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore, type StoreWithTimeSeries } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
 import { staticKeys } from './static-keys.ts'
-import { serve, type Served } from './serve.ts'
+import { sender, serve, type Served } from './serve.ts'
 
 const OPERATOR = 'operator-key-0123456789'
 
@@ -39,12 +39,7 @@ describe('a time-series engine that does not answer', () => {
     await store?.close()
   })
 
-  const send = (method: string, path: string, body?: unknown) =>
-    fetch(api.base + path, {
-      method,
-      headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
+  const send = sender(() => api.base, OPERATOR)
 
   it('answers reads and writes that need it with 503, Retry-After and the reason; the registry still serves', async () => {
     for (const [method, path, body] of [
@@ -55,9 +50,7 @@ describe('a time-series engine that does not answer', () => {
       const res = await send(method, path, body)
       expect(res.status, `${method} ${path}`).toBe(503)
       expect(res.headers.get('retry-after')).toBe('5')
-      expect(((await res.json()) as { message: string }).message).toMatch(
-        /time-series engine did not answer.*unreachable/,
-      )
+      expect(res.body.message).toMatch(/time-series engine did not answer.*unreachable/)
     }
     // nothing was deleted: the engine could not delete the Datastream's series
     expect((await send('GET', `/v1.1/Datastreams(${fill})`)).status).toBe(200)

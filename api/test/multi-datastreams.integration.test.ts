@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDuckDbStore, type Store } from '@urbantwin/store'
 import { staticKeys } from './static-keys.ts'
-import { serve, type Served } from './serve.ts'
+import { sender, serve, type Served } from './serve.ts'
 
 const OPERATOR = 'operator-key-0123456789'
 type Json = Record<string, unknown>
-type Body = Json & { value?: Json[] }
 
 const OM = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/'
 const celsius = {
@@ -41,22 +40,7 @@ describe('MultiDatastreams (STA 8.2.9) over a real DuckDB store and HTTP', () =>
     await store.close()
   })
 
-  const send = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(api.base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${OPERATOR}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return {
-      status: res.status,
-      location: res.headers.get('location'),
-      body: (text ? JSON.parse(text) : null) as Body,
-    }
-  }
+  const send = sender(() => api.base, OPERATOR)
   const get = (path: string) => send('GET', `/v1.1${path}`)
   const value = async (path: string) => {
     const r = await get(path)

@@ -25,3 +25,31 @@ export async function serve(
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
+
+/** A JSON answer as tests read it: an entity, or a collection with `value`. */
+export type Body = Record<string, unknown> & { value?: Record<string, unknown>[] }
+export type Sent = { status: number; location: string | null; headers: Headers; body: Body }
+
+/**
+ * A JSON request to the API at `base()` with `key` (null: anonymous, or per request); the body read
+ * as JSON when there is one. A string body is sent as it is (to test what is not JSON).
+ */
+export function sender(base: () => string, key: string | null) {
+  return async (method: string, path: string, body?: unknown, as: string | null = key): Promise<Sent> => {
+    const res = await fetch(base() + path, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(as ? { authorization: `Bearer ${as}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      headers: res.headers,
+      body: (text ? JSON.parse(text) : null) as Body,
+    }
+  }
+}
