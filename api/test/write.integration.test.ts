@@ -4,7 +4,7 @@ import { type ObservationRecord } from '@urbantwin/model'
 import { openDuckDbStore, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
 import { staticKeys } from './static-keys.ts'
-import { serve, type Served } from './serve.ts'
+import { sender, serve, type Served } from './serve.ts'
 
 const OPERATOR = 'operator-key-0123456789'
 const READER = 'reader-key-0123456789'
@@ -36,22 +36,7 @@ describe('creating and deleting Observations (STA 10.2, 10.4, 14.4) over a real 
     await store.close()
   })
 
-  const send = async (method: string, path: string, body?: unknown, key: string | null = OPERATOR) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return {
-      status: res.status,
-      location: res.headers.get('location'),
-      body: (text ? JSON.parse(text) : null) as Record<string, unknown> & unknown[],
-    }
-  }
+  const send = sender(() => base, OPERATOR)
   const path = (selfLink: unknown) => new URL(String(selfLink)).pathname
 
   it('creates an Observation under its Datastream: 201, Location, the entity, and it is the latest value', async () => {
