@@ -22,7 +22,7 @@ import {
   type StreamRef,
 } from '../sta/write/observations.ts'
 import { CREATABLE_SETS, createFrom, patchFrom, type CreatableSet } from '../sta/write/entities.ts'
-import { createExpander } from '../sta/expand.ts'
+import { createExpander, observedPropertiesOf } from '../sta/expand.ts'
 import { asLocationQuery, createFeatures } from '../sta/features.ts'
 import { catalogueRouter } from './catalogue.ts'
 import { exportCollection } from '../sta/export/collection.ts'
@@ -332,9 +332,7 @@ export function staRouter(deps: StaDeps): Router {
     '/MultiDatastreams\\(:id\\)/ObservedProperties',
     async (req, p) => {
       const m = await store.multiDatastream(idOf(req))
-      if (!m) return null
-      const ops = await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))
-      return pageOf(ops.flatMap(present), p)
+      return m ? pageOf(await observedPropertiesOf(store, m), p) : null
     },
     observedPropertyJson,
   )

@@ -1,4 +1,11 @@
-import type { EntityQuery, ExpandItem, Page, PageRequest } from '@urbantwin/model'
+import type {
+  EntityQuery,
+  ExpandItem,
+  MultiDatastreamRecord,
+  ObservedPropertyRecord,
+  Page,
+  PageRequest,
+} from '@urbantwin/model'
 import { UnsupportedQueryError, isLatestOnly, latestPage, pageOf, type Store } from '@urbantwin/store'
 import { pageRequest, type QueryLimits } from './odata/parse.ts'
 import { createFeatures } from './features.ts'
@@ -43,6 +50,14 @@ type Nav =
 export class ExpandError extends UnsupportedQueryError {}
 
 const present = <T>(x: T | null): T[] => (x ? [x] : [])
+
+/** A MultiDatastream's ObservedProperties, in the order of its results' elements. */
+export async function observedPropertiesOf(
+  store: Pick<Store, 'observedProperty'>,
+  m: Pick<MultiDatastreamRecord, 'observedPropertyIds'>,
+): Promise<ObservedPropertyRecord[]> {
+  return (await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))).flatMap(present)
+}
 
 /**
  * `$expand` (STA 9.3.2.1): related entities inline, each level with its own `$filter`, `$orderby`,
@@ -156,12 +171,7 @@ export function createExpander(store: Store, limits: QueryLimits) {
         Thing: one(thingJson, (m: Multi) => store.thing(m.thingId)),
         Sensor: one(sensorJson, (m: Multi) => store.sensor(m.sensorId)),
         ObservedProperties: many(observedPropertyJson, async (m: Multi, p) =>
-          pageOf(
-            (await Promise.all(m.observedPropertyIds.map((id) => store.observedProperty(id)))).flatMap(
-              present,
-            ),
-            p,
-          ),
+          pageOf(await observedPropertiesOf(store, m), p),
         ),
         Observations: observationsOfStream,
       },

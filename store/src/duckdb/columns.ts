@@ -4,8 +4,8 @@ import type { Column, ColumnMap, SqlType } from './filter-sql.ts'
 /**
  * SensorThings property names → columns of the embedded store, per entity set: what `$filter` and
  * `$orderby` may name. Anything else is an unknown property (400).
- * - JSON members are reached by quoted keys of letters, digits and `_` only, so a path never changes
- *   the shape of the SQL.
+ * - JSON members are reached by keys (or array indexes) of letters, digits and `_` only, so a path
+ *   never changes the shape of the SQL.
  * - A path through a navigation property to one entity (`Thing/name` from a Datastream,
  *   `Datastream/Thing/properties/owner` from an Observation) becomes a correlated subquery.
  * The queried row is `e` (see the store's page query); each navigation step gets its own alias.
@@ -29,7 +29,9 @@ const MAX_NAVIGATION = 3
 function members(column: string, rest: readonly string[]): Column | null {
   if (rest.length === 0) return { sql: column, type: 'json' }
   if (!rest.every((k) => KEY.test(k))) return null
-  return { sql: `json_extract(${column}, '$.${rest.map((k) => `"${k}"`).join('.')}')`, type: 'json' }
+  // a JSON Pointer: a digit segment is an index into an array and a key of an object, as the
+  // in-memory evaluator reads paths (`unitOfMeasurements/0/symbol`, `properties/owner`)
+  return { sql: `json_extract(${column}, '/${rest.join('/')}')`, type: 'json' }
 }
 
 function resolve(set: EntitySet, path: readonly string[], alias: string, depth: number): Column | null {

@@ -12,9 +12,7 @@ export function msOf(iso: string): number {
   return ms
 }
 
-export function isoOf(ms: number): string {
-  return isoOfMs(ms)
-}
+export const isoOf = isoOfMs
 
 export function toPoint(datastreamId: Id, s: Sample): SeriesPoint {
   return {
