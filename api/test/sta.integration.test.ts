@@ -308,7 +308,7 @@ describe('SensorThings API v1.1 over a real DuckDB store and HTTP', () => {
         .filter(([k]) => k.endsWith('@iot.navigationLink') || k === '@iot.selfLink')
         .map(([, v]) => String(v)),
     )
-    expect(links.length).toBe(18)
+    expect(links.length).toBe(19)
     for (const link of links) expect([link, (await fetch(link)).status]).toEqual([link, 200])
   })
 

@@ -49,6 +49,20 @@ export type ObservationRecord = Omit<Observation, 'result'> & {
   result: Observation['result'] | MultiObservationResult
 }
 
+/**
+ * A page of Observations column by column, as a store reads them, with no object per Observation:
+ * the API writes their JSON text from it (a day of one Datastream is 1,440 Observations). Row `i` is
+ * `id[i]`, its times in epoch milliseconds, its result as JSON text (null: none) and its resultQuality.
+ */
+export type ObservationColumns = {
+  length: number
+  id: Float64Array
+  phenomenonMs: Float64Array
+  resultMs: Float64Array
+  result: (string | null)[]
+  resultQuality: (string | null)[]
+}
+
 /** One observation to store; the store derives nothing but the id. */
 export type NewObservation = Omit<ObservationRecord, 'id' | 'parameters'>
 

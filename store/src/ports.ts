@@ -10,6 +10,7 @@ import type {
   HistoricalLocationRecord,
   LocationRecord,
   NewObservation,
+  ObservationColumns,
   ObservationRecord,
   ObservedProperty,
   ObservedPropertyRecord,
@@ -259,6 +260,15 @@ export type ObservationStore = {
    * numbers live in a time-series engine answers only a filter that pins one Datastream.
    */
   allObservations(page: PageRequest): Promise<Page<ObservationRecord>>
+  /**
+   * `observations` (of `datastreamId`) or `allObservations` (null) column by column: for pages of a
+   * time series, which the API then writes as JSON text without an object per Observation. Optional;
+   * undefined when the store does not answer this page so (then the API asks for records).
+   */
+  observationColumns?(
+    datastreamId: Id | null,
+    page: PageRequest,
+  ): Promise<{ columns: ObservationColumns; count: number } | undefined>
   observation(id: Id): Promise<ObservationRecord | null>
   /**
    * The newest Observation of each of `datastreamIds` that has one, from a latest-value index;

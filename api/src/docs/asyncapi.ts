@@ -37,6 +37,7 @@ const ObservationMessage = Observation.extend({
   '@iot.id': Id,
   '@iot.selfLink': z.url(),
   'Datastream@iot.navigationLink': z.url(),
+  'FeatureOfInterest@iot.navigationLink': z.url(),
 })
 
 const LOGINS: Record<Exclude<Login, 'anonymous'>, { title: string; who: string; description: string }> = {

@@ -29,6 +29,7 @@ import { exportCollection } from '../sta/export/collection.ts'
 import { defaultOpenData, type OpenDataLicence } from '../sta/export/licence.ts'
 import {
   collectionJson,
+  collectionText,
   dataArrayJson,
   datastreamJson,
   featureOfInterestJson,
@@ -38,6 +39,7 @@ import {
   multiDatastreamJson,
   ofMultiDatastream,
   observationJson,
+  observationTexts,
   observedPropertyJson,
   propertyNames,
   sensorJson,
@@ -123,12 +125,21 @@ export function staRouter(deps: StaDeps): Router {
   }
 
   /** `aggregate`: answers a request with `$aggregate` (the extension, on one collection only). */
+  /**
+   * `aggregate`: `$aggregate` of Observations (sta/aggregate.ts). `loadJson`: the page as entity JSON
+   * texts, for requests without `$select`, `$expand` and `$resultFormat`; null when the parent is
+   * missing, undefined to load records instead.
+   */
   function collection<T>(
     path: string,
     load: (req: Request, page: PageRequest) => Promise<Page<T> | null>,
     toJson: (l: Links, item: T) => Record<string, unknown>,
-    aggregate?: (req: Request, q: RequestQuery & { aggregate: AggregateOption }) => Promise<unknown>,
+    more: {
+      aggregate?: (req: Request, q: RequestQuery & { aggregate: AggregateOption }) => Promise<unknown>
+      loadJson?: (req: Request, page: PageRequest) => Promise<Page<string> | null | undefined>
+    } = {},
   ) {
+    const { aggregate, loadJson } = more
     const pageFor = async (req: Request, q: RequestQuery) => {
       const page = await load(req, pageRequest(q, limits.defaultTop))
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
@@ -148,6 +159,11 @@ export function staRouter(deps: StaDeps): Router {
       if (aggregate && q.aggregate)
         return void res.json(await aggregate(req, { ...q, aggregate: q.aggregate }))
       if (!q.resultFormat) expander.check(toJson, q)
+      if (loadJson && !q.resultFormat && !q.select && !q.expand?.length) {
+        const text = await loadJson(req, pageRequest(q, limits.defaultTop))
+        if (text === null) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+        if (text) return void res.type('application/json').send(collectionText(text, q, url(req)))
+      }
       const page = await pageFor(req, q)
       const l = links(req)
       if (q.resultFormat) {
@@ -247,6 +263,19 @@ export function staRouter(deps: StaDeps): Router {
   })
   router.use('/catalogue', catalogueRouter(deps))
 
+  /** Observations as JSON text, of the (Multi)Datastream in the path, or of all (null). */
+  const observationsJsonOf =
+    (parent: ((id: Id) => Promise<unknown>) | null) =>
+    async (req: Request, p: PageRequest): Promise<Page<string> | null | undefined> => {
+      if (!store.observationColumns) return undefined
+      const id = parent ? idOf(req) : null
+      // the parent is looked up only for pages the store answers so (not for the latest alone)
+      const page = await store.observationColumns(id, p)
+      if (!page) return undefined
+      if (parent && !(await parent(id!))) return null
+      return { items: observationTexts(links(req), page.columns), count: page.count }
+    }
+
   collection('/Things', (_req, p) => store.things(p), thingJson)
   single('/Things\\(:id\\)', (id) => store.thing(id), thingJson)
   collection(
@@ -340,6 +369,7 @@ export function staRouter(deps: StaDeps): Router {
     '/MultiDatastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.multiDatastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
+    { loadJson: observationsJsonOf((id) => store.multiDatastream(id)) },
   )
   for (const [parent, exists, of] of [
     ['Things', (id: Id) => store.thing(id), (id: Id) => ({ thingId: id })],
@@ -514,14 +544,19 @@ export function staRouter(deps: StaDeps): Router {
     '/Datastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.datastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
-    // extension: server-side aggregation (sta/aggregate.ts)
-    async (req, q) => {
-      if (!(await store.datastream(idOf(req))))
-        throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
-      return aggregateJson(store, idOf(req), q, url(req))
+    {
+      // extension: server-side aggregation (sta/aggregate.ts)
+      aggregate: async (req, q) => {
+        if (!(await store.datastream(idOf(req))))
+          throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+        return aggregateJson(store, idOf(req), q, url(req))
+      },
+      loadJson: observationsJsonOf((id) => store.datastream(id)),
     },
   )
-  collection('/Observations', (_req, p) => store.allObservations(p), observationJson)
+  collection('/Observations', (_req, p) => store.allObservations(p), observationJson, {
+    loadJson: observationsJsonOf(null),
+  })
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(
     '/Observations\\(:id\\)/Datastream',

@@ -3,13 +3,14 @@ import type {
   HistoricalLocationRecord,
   LocationRecord,
   MultiDatastreamRecord,
+  ObservationColumns,
   ObservationRecord,
   ObservedPropertyRecord,
   Page,
   SensorRecord,
   ThingRecord,
 } from '@urbantwin/model'
-import { UnsupportedQueryError } from '@urbantwin/store'
+import { UnsupportedQueryError, isoOfMs } from '@urbantwin/store'
 import type { RequestQuery } from './odata/parse.ts'
 
 /**
@@ -152,11 +153,69 @@ export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json 
 /** An Observation of a MultiDatastream: its result is an array (one element per ObservedProperty). */
 export const ofMultiDatastream = (o: Pick<ObservationRecord, 'result'>) => Array.isArray(o.result)
 
-/** Observations are cached only when shared (the latest-value index freezes the records it keeps). */
+/** The JSON text of a string; JSON.stringify for any other value. */
+const quoted = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v))
+
+/** The Observation properties of OGC 18-088 in the order they are written; absent ones are left out. */
+const OBSERVATION_PROPERTIES = ['resultTime', 'result', 'resultQuality', 'validTime', 'parameters'] as const
+
+/**
+ * Observations come by the thousand (a day of one Datastream at one a minute is 1,440), so their JSON
+ * and its text are written directly, with fixed keys, rather than through `entity`. They are cached
+ * only when shared (the latest-value index freezes the records it keeps).
+ */
 export function observationJson(l: Links, o: ObservationRecord): Json {
-  const { id, datastreamId: _d, ...body } = o
-  const nav = [ofMultiDatastream(o) ? 'MultiDatastream' : 'Datastream']
-  return entity(l, 'Observations', id, o, body, nav, Object.isFrozen(o))
+  const cache = Object.isFrozen(o)
+  const cached = cache ? ownOfRecord.get(o) : undefined
+  if (cached?.base === l.base && cached.set === 'Observations') return cached.json
+  const self = `${l.base}/Observations(${o.id})`
+  const own: Own = { base: l.base, set: 'Observations', json: {}, text: '', keys: 0 }
+  const json: Json = { [OWN]: own, '@iot.id': o.id, '@iot.selfLink': self, phenomenonTime: o.phenomenonTime }
+  const selfText = JSON.stringify(self).slice(0, -1)
+  let text = `${observationHead(selfText, o.id)},"phenomenonTime":${quoted(o.phenomenonTime)}`
+  const record = o as Partial<Record<(typeof OBSERVATION_PROPERTIES)[number], unknown>>
+  for (const key of OBSERVATION_PROPERTIES) {
+    const v = record[key]
+    if (v === undefined) continue
+    json[key] = v
+    text += `,"${key}":${quoted(v)}`
+  }
+  const stream = ofMultiDatastream(o) ? 'MultiDatastream' : 'Datastream'
+  json[`${stream}@iot.navigationLink`] = `${self}/${stream}`
+  json['FeatureOfInterest@iot.navigationLink'] = `${self}/FeatureOfInterest`
+  own.text = text + observationLinks(selfText, stream)
+  own.keys = Object.keys(json).length
+  own.json = cache ? Object.freeze(json) : json
+  if (cache) ownOfRecord.set(o, own)
+  return own.json
+}
+
+/** An Observation's JSON text up to its properties; `selfText` is its selfLink as JSON without the closing quote. */
+const observationHead = (selfText: string, id: number) => `{"@iot.id":${id},"@iot.selfLink":${selfText}"`
+/** Its navigation links, after the properties (the closing brace is the caller's). */
+const observationLinks = (selfText: string, stream: string) =>
+  `,"${stream}@iot.navigationLink":${selfText}/${stream}","FeatureOfInterest@iot.navigationLink":${selfText}/FeatureOfInterest"`
+
+/**
+ * The JSON text of each Observation of a page read column by column (Store.observationColumns):
+ * what `jsonText(observationJson(l, o))` writes for the same Observation, without making it an
+ * object first (an API test compares both on random Observations).
+ */
+export function observationTexts(l: Links, c: ObservationColumns): string[] {
+  const base = JSON.stringify(l.base).slice(0, -1)
+  const out = new Array<string>(c.length)
+  for (let i = 0; i < c.length; i++) {
+    const id = c.id[i]!
+    const self = `${base}/Observations(${id})`
+    const result = c.result[i]
+    const quality = c.resultQuality[i]
+    const stream = result?.startsWith('[') ? 'MultiDatastream' : 'Datastream'
+    out[i] =
+      `${observationHead(self, id)},"phenomenonTime":"${isoOfMs(c.phenomenonMs[i]!)}","resultTime":"${isoOfMs(c.resultMs[i]!)}"` +
+      `${result === null ? '' : `,"result":${result}`}${quality === null ? '' : `,"resultQuality":${JSON.stringify(quality)}`}` +
+      `${observationLinks(self, stream)}}`
+  }
+  return out
 }
 
 /** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */
@@ -166,6 +225,16 @@ export function collectionJson<T>(
   requestUrl: URL,
   toJson: (item: T) => Json,
 ): Json {
+  const out = collectionHead(page, q, requestUrl)
+  out.value = page.items.map(toJson)
+  return out
+}
+
+function collectionHead(
+  page: Page<unknown>,
+  q: Pick<RequestQuery, 'top' | 'skip' | 'count'>,
+  requestUrl: URL,
+): Json {
   const out: Json = {}
   if (q.count) out['@iot.count'] = page.count
   if (q.skip + page.items.length < page.count && q.top > 0) {
@@ -174,8 +243,17 @@ export function collectionJson<T>(
     next.searchParams.set('$top', String(q.top))
     out['@iot.nextLink'] = next.toString()
   }
-  out.value = page.items.map(toJson)
   return out
+}
+
+/** `collectionJson` as text, of entities that are JSON text already (see `observationTexts`). */
+export function collectionText(
+  page: Page<string>,
+  q: Pick<RequestQuery, 'top' | 'skip' | 'count'>,
+  requestUrl: URL,
+): string {
+  const head = JSON.stringify(collectionHead(page, q, requestUrl)).slice(0, -1)
+  return `${head}${head.length > 1 ? ',' : ''}"value":[${page.items.join(',')}]}`
 }
 
 /**

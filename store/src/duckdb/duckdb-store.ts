@@ -43,6 +43,7 @@ import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
 import { createRegistryFeed } from './registry-changes.ts'
 import {
   toDatastream,
+  observationColumnsOf,
   toMultiDatastream,
   toHistoricalLocation,
   toLocation,
@@ -153,6 +154,12 @@ const IN_MEMORY_FILTER_MAX = 100_000
 
 const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phenomenon_ms,
   epoch_ms(result_time) AS result_ms, result_number, result_json, result_quality`
+/** The Observations of one (Multi)Datastream, and the order they are listed in (STA's default here). */
+const OBSERVATIONS_OF = 'all_observations WHERE datastream_id = ?'
+const NEWEST_FIRST = 'phenomenon_time DESC, id DESC'
+/** What `observationColumnsOf` reads: numbers as DOUBLE (no BigInt per cell), in this order. */
+const OBSERVATION_COLUMNS_AS_NUMBERS = `CAST(id AS DOUBLE), CAST(epoch_ms(phenomenon_time) AS DOUBLE),
+  CAST(epoch_ms(result_time) AS DOUBLE), result_number, result_json, result_quality`
 
 /**
  * The embedded default store: registry and observations in one DuckDB file.
@@ -282,6 +289,25 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     columns = '*',
     order = 'id',
   ): Promise<{ items: T[]; count: number }> {
+    const q = pageQuery(from, params, p, set, columns, order)
+    if (!('rows' in q)) return pageInMemory(sql, q.source, params, p, map, columns, order)
+    const { rows, count } = await runPage(sql, q, p, (text, values) => sql.rows(text, values), (r) => r.length)
+    return { items: rows.slice(0, p.top).map(map), count }
+  }
+
+  /**
+   * The SQL of a page of `from` (`?` for each of `params`), filtered and ordered by the request;
+   * without an exact count, it asks for one row more than the page, which tells whether more follow.
+   * Only the source when the filter or the order has no SQL form.
+   */
+  function pageQuery(
+    from: string,
+    params: DuckDBValue[],
+    p: PageRequest,
+    set: ColumnMap,
+    columns: string,
+    order: string,
+  ): { source: string } | { count: string; head: DuckDBValue[]; rows: string; all: DuckDBValue[] } {
     let n = 0
     const source = `(SELECT * FROM ${from.replace(/\?/g, () => `$${++n}`)}) AS e`
     let filter: SqlFragment | null
@@ -293,23 +319,34 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         : null
     } catch (err) {
       if (!(err instanceof NoSqlTranslationError)) throw err
-      return pageInMemory(sql, source, params, p, map, columns, order)
+      return { source }
     }
     const where = filter ? ` WHERE ${filter.sql}` : ''
     const head = [...params, ...(filter?.params ?? [])]
     const all = [...head, ...(sorted?.params ?? [])]
+    return {
+      count: `SELECT count(*) AS n FROM ${source}${where}`,
+      head,
+      rows: `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
+         LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
+      all: [...all, p.count !== false ? p.top : p.top + 1, p.skip],
+    }
+  }
+
+  /** Runs a page query: its rows as `read` reads them (`length` of them), and the count of the Page. */
+  async function runPage<R>(
+    sql: Sql,
+    q: { count: string; head: DuckDBValue[]; rows: string; all: DuckDBValue[] },
+    p: PageRequest,
+    read: (text: string, values: DuckDBValue[]) => Promise<R>,
+    length: (rows: R) => number,
+  ): Promise<{ rows: R; count: number }> {
     return clientErrors(async () => {
       const exact = p.count !== false
-      const countRow = exact ? await sql.one(`SELECT count(*) AS n FROM ${source}${where}`, head) : null
-      // without an exact count, one row more than the page tells whether more follow
-      const rows = await sql.rows(
-        `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
-         LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
-        [...all, exact ? p.top : p.top + 1, p.skip],
-      )
-      const items = rows.slice(0, p.top).map(map)
-      const count = exact ? Number(countRow?.n ?? 0) : p.skip + items.length + (rows.length > p.top ? 1 : 0)
-      return { items, count }
+      const countRow = exact ? await sql.one(q.count, q.head) : null
+      const rows = await read(q.rows, q.all)
+      const n = length(rows)
+      return { rows, count: exact ? Number(countRow?.n ?? 0) : p.skip + Math.min(n, p.top) + (n > p.top ? 1 : 0) }
     })
   }
 
@@ -1079,13 +1116,13 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         : reads.exclusive((sql) =>
             page(
               sql,
-              'all_observations WHERE datastream_id = ?',
+              OBSERVATIONS_OF,
               [datastreamId],
               p,
               toObservation,
               OBSERVATION_QUERY_COLUMNS,
               OBSERVATION_COLUMNS,
-              'phenomenon_time DESC, id DESC',
+              NEWEST_FIRST,
             ),
           ),
 
@@ -1102,9 +1139,35 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           toObservation,
           OBSERVATION_QUERY_COLUMNS,
           OBSERVATION_COLUMNS,
-          'phenomenon_time DESC, id DESC',
+          NEWEST_FIRST,
         ),
       )
+    },
+
+    async observationColumns(datastreamId, p) {
+      const pinned = datastreamId === null ? pinnedDatastream(p.filter) : null
+      if (pinned) return store.observationColumns!(pinned.id, withFilter(p, pinned.rest))
+      // the newest one alone comes from the latest-value index
+      if (datastreamId !== null && isLatestOnly(p)) return undefined
+      const q = pageQuery(
+        datastreamId === null ? 'all_observations' : OBSERVATIONS_OF,
+        datastreamId === null ? [] : [datastreamId],
+        p,
+        OBSERVATION_QUERY_COLUMNS,
+        OBSERVATION_COLUMNS_AS_NUMBERS,
+        NEWEST_FIRST,
+      )
+      if (!('rows' in q)) return undefined
+      const { rows, count } = await reads.exclusive((sql) =>
+        runPage(
+          sql,
+          q,
+          p,
+          async (text, values) => observationColumnsOf(await sql.chunks(text, values), p.top),
+          (c) => c.rows,
+        ),
+      )
+      return { columns: rows.columns, count }
     },
 
     observation: (id) =>

@@ -4,6 +4,7 @@ import {
   type HistoricalLocationRecord,
   type LocationRecord,
   type MultiDatastreamRecord,
+  type ObservationColumns,
   type ObservationRecord,
   type ObservationType,
   type ObservedPropertyRecord,
@@ -11,6 +12,7 @@ import {
   type ThingRecord,
   type UnitOfMeasurement,
 } from '@urbantwin/model'
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api'
 import type { DeviceRegistration } from '../ports.ts'
 import { isoFromMs, parseJson, type Row } from './sql.ts'
 
@@ -127,6 +129,49 @@ export function toObservation(r: Row): ObservationRecord {
     result: toResult(r),
     ...(typeof r.result_quality === 'string' ? { resultQuality: r.result_quality } : {}),
   }
+}
+
+/**
+ * The first `top` rows of chunks of OBSERVATION_COLUMNS_AS_NUMBERS (id, times in epoch ms, result
+ * number, result JSON, resultQuality) as ObservationColumns, read cell by cell from the vectors;
+ * `rows`: how many the chunks hold (one more than `top` tells that more follow).
+ */
+export function observationColumnsOf(
+  chunks: readonly DuckDBDataChunk[],
+  top: number,
+): { columns: ObservationColumns; rows: number } {
+  const rows = chunks.reduce((n, c) => n + c.rowCount, 0)
+  const length = Math.min(rows, top)
+  const columns: ObservationColumns = {
+    length,
+    id: new Float64Array(length),
+    phenomenonMs: new Float64Array(length),
+    resultMs: new Float64Array(length),
+    result: new Array<string | null>(length),
+    resultQuality: new Array<string | null>(length),
+  }
+  let at = 0
+  for (const chunk of chunks) {
+    const cells = (c: number) => chunk.getColumnVector(c) as DuckDBVector<number | string | null>
+    const [id, phenomenon, result, number, json, quality] = [0, 1, 2, 3, 4, 5].map(cells) as [
+      DuckDBVector<number>,
+      DuckDBVector<number>,
+      DuckDBVector<number>,
+      DuckDBVector<number | null>,
+      DuckDBVector<string | null>,
+      DuckDBVector<string | null>,
+    ]
+    for (let i = 0; i < chunk.rowCount && at < length; i++, at++) {
+      columns.id[at] = id.getItem(i)!
+      columns.phenomenonMs[at] = phenomenon.getItem(i)!
+      columns.resultMs[at] = result.getItem(i)!
+      const n = number.getItem(i)
+      // a number as JSON.stringify writes it (NaN and ±Infinity are no JSON numbers: null)
+      columns.result[at] = n === null ? json.getItem(i) : Number.isFinite(n) ? String(n) : 'null'
+      columns.resultQuality[at] = quality.getItem(i)
+    }
+  }
+  return { columns, rows }
 }
 
 export function toRegistration(r: Row): DeviceRegistration {

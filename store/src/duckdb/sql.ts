@@ -2,6 +2,7 @@ import { isoOfMs } from '../query/iso-time.ts'
 import {
   DuckDBResultReader,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api'
@@ -117,6 +118,11 @@ export class Sql {
     const reader = new DuckDBResultReader(result)
     await reader.readAll()
     return reader.getRowObjectsJS() as Row[]
+  }
+
+  /** The result's data chunks, for readers that go column by column (see rows.ts). */
+  async chunks(sql: string, params: DuckDBValue[] = []): Promise<DuckDBDataChunk[]> {
+    return (await this.#result(sql, params)).fetchAllChunks()
   }
 
   async one(sql: string, params: DuckDBValue[] = []): Promise<Row | null> {

@@ -71,6 +71,9 @@ describe('withTimeSeries: registry in DuckDB, numeric observations in a time-ser
       [at(2), 'sensor fault'],
     ])
     expect(page.items[0]?.resultQuality).toBe('clamped')
+    // the registry store's columns would miss what the engine keeps: the API reads records instead
+    expect(await registry.observationColumns?.(temp, { top: 10, skip: 0 })).toMatchObject({ count: 3 })
+    expect(store.observationColumns).toBeUndefined()
     const newest = (await store.observations(temp, { top: 1, skip: 0 })).items[0]
     expect(newest).toMatchObject({
       datastreamId: temp,

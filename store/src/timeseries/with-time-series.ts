@@ -153,6 +153,8 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
   return {
     ...registry,
     allObservations,
+    // the registry store's columns would miss the Observations the engine keeps
+    observationColumns: undefined,
     async appendObservations(obs) {
       const points = pointsOf(obs)
       const rest = obs.filter((o) => !isSeriesObservation(o))
