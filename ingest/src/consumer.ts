@@ -21,6 +21,12 @@ export type ConsumerOptions<P = readonly WalRecord[]> = {
    * seconds in a crash, and the WAL replays them (writes are idempotent). 0 for the embedded store.
    */
   commitLagMs?: number
+  /**
+   * A batch that is not full is read no sooner than this long after the previous one began, so that
+   * a steady stream is stored in fewer, larger batches (each costs the store a transaction, and the
+   * embedded store an fsync). It delays when a reading can be queried by up to this much.
+   */
+  gatherMs?: number
   now?: () => number
 }
 
@@ -94,9 +100,18 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
       if (sleepTimer) clearTimeout(sleepTimer)
     })
 
+  const gatherMs = opts.gatherMs ?? 0
+  /** When the last batch was read: the next one that is not full waits until gatherMs after it. */
+  let lastReadAt = -Infinity
   type Ahead = { batch: WalRecord[]; prepared: P | null }
   const fetchBatch = async (afterSeq: number): Promise<Ahead> => {
-    const batch = await opts.wal.read(afterSeq, batchSize)
+    let batch = await opts.wal.read(afterSeq, batchSize)
+    const wait = lastReadAt + gatherMs - now()
+    if (batch.length > 0 && batch.length < batchSize && wait > 0 && running) {
+      await new Promise((resolve) => setTimeout(resolve, wait))
+      batch = await opts.wal.read(afterSeq, batchSize)
+    }
+    if (batch.length > 0) lastReadAt = now()
     return { batch, prepared: batch.length > 0 ? await prepare(batch) : null }
   }
 

@@ -217,6 +217,40 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     await vi.waitFor(() => expect(ingest.stats().stored).toBe(100), { timeout: 5000 })
   }, 30_000)
 
+  it('gathers a steady trickle into fewer, larger batches with gatherMs, and stores every record', async () => {
+    const sizes = async (gatherMs: number) => {
+      const { store, wal, ingest } = await setup()
+      await provisioned(store)
+      const batches: number[] = []
+      const consumer = createWalConsumer({
+        wal,
+        prepare: ingest.prepare,
+        handle: async (p) => {
+          batches.push(ingest.stats().stored)
+          await ingest.store(p)
+        },
+        log: silentLogger,
+        gatherMs,
+      })
+      cleanup.push(() => consumer.stop())
+      consumer.start()
+      // 60 records, one every 5 ms
+      const t0 = Date.now()
+      for (let i = 0; i < 60; i++) {
+        await wal.append(up(enc({ fillingLevel: i / 100 }), i))
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      await consumer.caughtUp()
+      await vi.waitFor(() => expect(ingest.stats().stored).toBe(60), { timeout: 5000 })
+      return { batches: batches.length, ms: Date.now() - t0 }
+    }
+    const apart = await sizes(0)
+    const gathered = await sizes(150)
+    // at most one batch per 150 ms (however slow the machine), plus the first and the last
+    expect(gathered.batches).toBeLessThanOrEqual(Math.ceil(gathered.ms / 150) + 2)
+    expect(gathered.batches).toBeLessThan(apart.batches)
+  }, 30_000)
+
   it('lets the checkpoint lag behind a store that acknowledges before its data is on disk', async () => {
     const { store, wal, ingest } = await setup()
     await provisioned(store)

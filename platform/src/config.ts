@@ -97,7 +97,7 @@ export const Env = z.object({
     .min(0)
     .default(500_000)
     .describe(
-      'Recent Observations from which compaction moves all but the last minute without waiting for the day to end (reads of one Datastream scan the recent ones); 0 = only past days',
+      'Recent Observations from which compaction moves all but the last 10 seconds without waiting for the day to end (reads of one Datastream scan the recent ones); 0 = only past days',
     ),
   WAL_GROUP_COMMIT_MS: z.coerce
     .number()
@@ -121,6 +121,15 @@ export const Env = z.object({
     .optional()
     .describe(
       'How long stored records stay in the WAL before the checkpoint passes them (default 0 for duckdb, 60000 for a TSDB that acknowledges before fsync)',
+    ),
+  INGEST_GATHER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(100)
+    .describe(
+      'Ingest stores a batch that is not full at most this often, so that a steady stream makes fewer, larger store writes; a reading becomes queryable up to this much later',
     ),
   ...TimeSeriesEnv.shape,
   API_MAX_TOP: z.coerce

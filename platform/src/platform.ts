@@ -137,6 +137,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       log: log.child({ component: 'ingest' }),
       // DuckDB is checkpointed before it confirms; a TSDB may lose what it acknowledged if it is killed
       commitLagMs: config.WAL_COMMIT_LAG_MS ?? (timeSeries.backend === 'duckdb' ? 0 : 60_000),
+      gatherMs: config.INGEST_GATHER_MS,
     })
     consumer.start()
     stops.push(async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { openDuckDbStore } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
 import type { Logger } from '@urbantwin/model'
-import { scheduleCompaction, startOfUtcDay } from '../src/compaction.ts'
+import { KEEP_RECENT_MS, scheduleCompaction, startOfUtcDay } from '../src/compaction.ts'
 
 const DAY = 86_400_000
 
@@ -39,7 +39,7 @@ describe('scheduled compaction of past days (real DuckDB)', () => {
     await store.close()
   })
 
-  it('moves all but the last minute once the recent table holds minRows, and only past days before', async () => {
+  it('moves all but the last seconds once the recent table holds minRows, and only past days before', async () => {
     const store = await openDuckDbStore({ path: ':memory:' })
     const d = await store.provisionDevice(sampleProvision('c-1'))
     const fill = d.datastreams.fillingLevel!
@@ -64,16 +64,16 @@ describe('scheduled compaction of past days (real DuckDB)', () => {
     await stop()
     expect(spy).toHaveBeenLastCalledWith(startOfUtcDay(now))
     expect(await store.recentObservations()).toBe(3)
-    // four or more: all but the last minute move, the newest row stays recent
-    await append([2, 0.5])
+    // four or more: all but the last seconds move, the newest row stays recent
+    await append([2, KEEP_RECENT_MS / 120_000])
     stop = scheduleCompaction({ store, everyMs: 3_600_000, minRows: 4, log, firstAfterMs: 0, now: () => now })
     await vi.waitFor(() => expect(lines).toHaveLength(1))
     await stop()
-    expect(spy).toHaveBeenLastCalledWith(now - 60_000)
+    expect(spy).toHaveBeenLastCalledWith(now - KEEP_RECENT_MS)
     expect(lines[0]![0]).toMatchObject({ moved: 4 })
     expect(await store.recentObservations()).toBe(1)
     const all = await store.observations(fill, { top: 10, skip: 0 })
-    expect(all.items.map((o) => o.result)).toEqual([0.5, 2, 3, 4, 5])
+    expect(all.items.map((o) => o.result)).toEqual([KEEP_RECENT_MS / 120_000, 2, 3, 4, 5])
     await store.close()
   })
 

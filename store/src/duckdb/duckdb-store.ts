@@ -18,7 +18,7 @@ import {
 import { ALL_OBSERVATIONS_VIEW, DROP_OBSERVATIONS_UNIQUE, MIGRATIONS, SCHEMA } from './schema.ts'
 import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
-import { ReadPool, SerialConnection, json, parseJson, type Sql } from './sql.ts'
+import { ReadPool, SerialConnection, json, parseJson, type Row, type Sql } from './sql.ts'
 import {
   NoSqlTranslationError,
   filterToSql,
@@ -43,6 +43,7 @@ import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
 import { createRegistryFeed } from './registry-changes.ts'
 import {
   toDatastream,
+  OBSERVATION_COLUMNS,
   observationColumnsOf,
   toMultiDatastream,
   toHistoricalLocation,
@@ -152,8 +153,6 @@ const READ_CONNECTIONS = 4
 /** Rows a filter without an SQL form may be evaluated on, one by one. */
 const IN_MEMORY_FILTER_MAX = 100_000
 
-const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phenomenon_ms,
-  epoch_ms(result_time) AS result_ms, result_number, result_json, result_quality`
 /** The Observations of one (Multi)Datastream, and the order they are listed in (STA's default here). */
 const OBSERVATIONS_OF = 'all_observations WHERE datastream_id = ?'
 const NEWEST_FIRST = 'phenomenon_time DESC, id DESC'
@@ -230,26 +229,30 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       )
       .then(latestByDatastream)
   /**
-   * The newest Observation per Datastream among those with an id above `afterId` (a write's own rows:
-   * the id column grows with the table, so DuckDB's min/max skip all older row groups), how many there
-   * are and the oldest time among them: what the latest-value index learns from a write.
+   * Per Datastream of the rows one insert stored (its RETURNING rows): the newest, how many and the
+   * earliest time, what the latest-value index learns from a write. Computed here rather than by a
+   * query over the new rows: that query and the sequence lookup it needed were two of the five
+   * statements of every ingest batch.
    */
-  const storedSince = (sql: Sql, afterId: number): Promise<StoredNewest[]> =>
-    sql
-      .rows(
-        `SELECT datastream_id, seen, from_ms, o.id, epoch_ms(t) AS phenomenon_ms, epoch_ms(o.result_time) AS result_ms,
-                o.result_number, o.result_json, o.result_quality
-         FROM (SELECT datastream_id, count(*) AS seen, max(phenomenon_time) AS t, epoch_ms(min(phenomenon_time)) AS from_ms,
-                 arg_max(struct_pack(id, result_time, result_number, result_json, result_quality), (phenomenon_time, id)) AS o
-               FROM observations WHERE id > ? GROUP BY datastream_id)`,
-        [afterId],
-      )
-      .then((rows) =>
-        rows.map((r) => ({
-          latest: { observation: toObservation(r), seen: Number(r.seen) },
-          fromMs: Number(r.from_ms),
-        })),
-      )
+  const newestPerDatastream = (rows: readonly Row[]): StoredNewest[] => {
+    const per = new Map<number, { row: Row; ms: number; id: number; seen: number; fromMs: number }>()
+    for (const r of rows) {
+      const ds = Number(r.datastream_id)
+      const ms = Number(r.phenomenon_ms)
+      const id = Number(r.id)
+      const at = per.get(ds)
+      if (!at) per.set(ds, { row: r, ms, id, seen: 1, fromMs: ms })
+      else {
+        at.seen++
+        if (ms < at.fromMs) at.fromMs = ms
+        if (ms > at.ms || (ms === at.ms && id > at.id)) Object.assign(at, { row: r, ms, id })
+      }
+    }
+    return [...per.values()].map((p) => ({
+      latest: { observation: toObservation(p.row), seen: p.seen },
+      fromMs: p.fromMs,
+    }))
+  }
   /**
    * The newest Observation of each of `ids` over all time, in two passes: the newest time and count
    * per Datastream (two narrow columns), then those rows alone. Carrying whole rows through the
@@ -962,18 +965,10 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       }),
 
     async appendObservations(obs: readonly NewObservation[]) {
-      const { inserted, newest } = await conn.transaction(async (sql) => {
-        // ids come from one sequence: what this insert stores has ids above its last value now
-        const before = Number(
-          (await sql.one(
-            `SELECT coalesce(last_value, 0) AS id FROM duckdb_sequences() WHERE sequence_name = 'observation_ids'`,
-          ))!.id,
-        )
-        const n = await insertObservations(conn.conn, sql, obs)
-        return { inserted: n, newest: n > 0 ? await storedSince(sql, before) : [] }
-      })
+      const rows = await conn.transaction((sql) => insertObservations(conn.conn, sql, obs))
+      const newest = newestPerDatastream(rows)
       latest.stored(newest)
-      return { inserted }
+      return { inserted: rows.length }
     },
 
     latestObservations: (ids) => latest.get(ids),

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { NewObservation } from '@urbantwin/model'
-import type { Sql } from './sql.ts'
+import { OBSERVATION_COLUMNS } from './rows.ts'
+import type { Row, Sql } from './sql.ts'
 
 /**
  * Session-local staging table the appender fills (created once per connection; temporary, so its
@@ -24,14 +25,14 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 /**
  * Bulk insert, once per (datastream, phenomenonTime): DuckDB's appender fills the staging table, one
  * INSERT … SELECT moves the first row of each key that is not stored yet, in input order (ids follow it). Call inside a transaction
- * on the connection `conn` that `sql` uses. Returns the number of new rows.
+ * on the connection `conn` that `sql` uses. Returns the rows it stored.
  */
 export async function insertObservations(
   conn: DuckDBConnection,
   sql: Sql,
   obs: readonly NewObservation[],
-): Promise<number> {
-  if (obs.length === 0) return 0
+): Promise<Row[]> {
+  if (obs.length === 0) return []
   const appender = await conn.createAppender('observations_staging_ms', 'main', 'temp')
   for (const [ord, o] of obs.entries()) {
     if (ord > 0 && ord % ROWS_PER_SLICE === 0) {
@@ -57,7 +58,7 @@ export async function insertObservations(
   }
   appender.closeSync()
   // the time range lets DuckDB skip row groups by their min/max
-  const inserted = await sql.run(
+  const inserted = await sql.rows(
     `INSERT INTO observations (datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality)
      SELECT datastream_id, phenomenon_time, result_time, result_number, result_json, result_quality FROM (
        SELECT DISTINCT ON (s.datastream_id, s.phenomenon_time) s.* FROM (
@@ -70,7 +71,8 @@ export async function insertObservations(
            AND o.phenomenon_time BETWEEN (SELECT ${timeOf('min(phenomenon_ms)')} FROM temp.observations_staging_ms)
                                      AND (SELECT ${timeOf('max(phenomenon_ms)')} FROM temp.observations_staging_ms))
        ORDER BY s.datastream_id, s.phenomenon_time, s.ord
-     ) ORDER BY ord`,
+     ) ORDER BY ord
+     RETURNING ${OBSERVATION_COLUMNS}`,
   )
   await sql.run('DELETE FROM temp.observations_staging_ms')
   return inserted

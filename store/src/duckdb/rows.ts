@@ -120,6 +120,10 @@ export function toResult(r: Row): ObservationRecord['result'] {
   return parseJson<ObservationRecord['result']>(r.result_json) as ObservationRecord['result']
 }
 
+/** The columns of an Observation row as toObservation reads them (times as epoch milliseconds). */
+export const OBSERVATION_COLUMNS = `id, datastream_id, epoch_ms(phenomenon_time) AS phenomenon_ms,
+  epoch_ms(result_time) AS result_ms, result_number, result_json, result_quality`
+
 export function toObservation(r: Row): ObservationRecord {
   return {
     id: Number(r.id),
