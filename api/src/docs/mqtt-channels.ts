@@ -5,6 +5,8 @@
  * api/src/sta/mqtt/ serves them. A change of topics or rights is a change of this table.
  */
 
+import { ENTITY_SETS } from '../sta/query.ts'
+
 /** MQTT logins (broker/src/auth/policy.ts `Principal`). */
 export type Login = 'device' | 'gateway' | 'apiKey' | 'admin' | 'anonymous'
 
@@ -46,6 +48,9 @@ export type MqttChannel = {
 const SELECT_NOTE =
   'Append `?$select=` with property names (e.g. `?$select=result,phenomenonTime`) to the topic to receive only ' +
   'those (STA 14.2.1); no other query option and no wildcard is accepted. `v1.1/Observations` delivers every new Observation.'
+
+/** Who may subscribe to SensorThings topics: every login (anonymous while open data is readable without a key). */
+const STA_READERS: readonly Login[] = ['anonymous', 'apiKey', 'device', 'gateway', 'admin']
 
 const STA_PUBLISH: ChannelAction = {
   summary: 'Create an Observation (STA 14.2.2): the body as for HTTP POST, acknowledged only once stored',
@@ -108,7 +113,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     example: 'v1.1/Observations',
     subscribe: {
       summary: 'Receive each new Observation (STA 14.2.1)',
-      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      logins: STA_READERS,
       messages: ['observation', 'observationSelected'],
     },
     publish: STA_PUBLISH,
@@ -122,7 +127,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     example: 'v1.1/Datastreams(7)/Observations',
     subscribe: {
       summary: 'Receive each new Observation of the Datastream (STA 14.2.1)',
-      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      logins: STA_READERS,
       messages: ['observation', 'observationSelected'],
     },
     publish: STA_PUBLISH,
@@ -139,7 +144,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     example: 'v1.1/Things',
     subscribe: {
       summary: 'Receive each new entity of the set (STA 14.2.1)',
-      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      logins: STA_READERS,
       messages: ['entity', 'entitySelected'],
     },
   },
@@ -156,7 +161,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     example: 'v1.1/Things(3)/Datastreams',
     subscribe: {
       summary: 'Receive each new member of the collection (STA 14.2.1)',
-      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      logins: STA_READERS,
       messages: ['entity', 'entitySelected'],
     },
   },
@@ -166,14 +171,13 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     title: 'SensorThings: an entity after each change',
     description: `The whole entity after each PATCH of it (Observations too). ${SELECT_NOTE}`,
     parameters: {
-      entitySet:
-        'Things, Locations, HistoricalLocations, Datastreams, MultiDatastreams, Sensors, ObservedProperties, Observations, FeaturesOfInterest',
+      entitySet: ENTITY_SETS.join(', '),
       id: 'The entity’s @iot.id',
     },
     example: 'v1.1/Things(3)',
     subscribe: {
       summary: 'Receive the entity after each change (STA 14.2.1)',
-      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      logins: STA_READERS,
       messages: ['entity', 'entitySelected'],
     },
   },
@@ -191,7 +195,7 @@ export const MQTT_CHANNELS: readonly MqttChannel[] = [
     example: 'v1.1/Things(3)/name',
     subscribe: {
       summary: 'Receive the property after each change of it (STA 14.2.1)',
-      logins: ['anonymous', 'apiKey', 'device', 'gateway', 'admin'],
+      logins: STA_READERS,
       messages: ['entityProperty'],
     },
   },
