@@ -109,7 +109,8 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
     const wait = lastReadAt + gatherMs - now()
     if (batch.length > 0 && batch.length < batchSize && wait > 0 && running) {
       await new Promise((resolve) => setTimeout(resolve, wait))
-      batch = await opts.wal.read(afterSeq, batchSize)
+      // what arrived meanwhile, after what was read (the WAL reads on from where it stopped)
+      batch = batch.concat(await opts.wal.read(batch.at(-1)!.seq, batchSize - batch.length))
     }
     if (batch.length > 0) lastReadAt = now()
     return { batch, prepared: batch.length > 0 ? await prepare(batch) : null }

@@ -222,8 +222,17 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
       const { store, wal, ingest } = await setup()
       await provisioned(store)
       const batches: number[] = []
+      // every record is read from the WAL once: a gathered batch reads on after what it has
+      const read: number[] = []
       const consumer = createWalConsumer({
-        wal,
+        wal: {
+          ...wal,
+          read: async (afterSeq, max) => {
+            const records = await wal.read(afterSeq, max)
+            read.push(...records.map((r) => r.seq))
+            return records
+          },
+        },
         prepare: ingest.prepare,
         handle: async (p) => {
           batches.push(ingest.stats().stored)
@@ -242,6 +251,7 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
       }
       await consumer.caughtUp()
       await vi.waitFor(() => expect(ingest.stats().stored).toBe(60), { timeout: 5000 })
+      expect(read).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
       return { batches: batches.length, ms: Date.now() - t0 }
     }
     const apart = await sizes(0)

@@ -45,6 +45,18 @@ export function encodeRecord(r: WalRecord): Buffer {
   return buf
 }
 
+/**
+ * The size of the record at `offset` when its seq is at most `seq`, else 0: a reader that starts
+ * before its place skips such records by their length alone (every record was checked when the WAL
+ * was opened, or written by this process).
+ */
+export function sizeIfUpTo(buf: Buffer, offset: number, seq: number): number {
+  if (buf.length - offset < HEADER + 8) return 0
+  const bodyLength = buf.readUInt32LE(offset)
+  if (bodyLength < 24 || buf.length - offset < HEADER + bodyLength) return 0
+  return Number(buf.readBigUInt64LE(offset + HEADER)) <= seq ? HEADER + bodyLength : 0
+}
+
 export type Decoded = { record: WalRecord; size: number } | { incomplete: true } | { corrupt: string }
 
 /** The record at `offset` of `buf`, or why there is none (incomplete: more bytes may come). */

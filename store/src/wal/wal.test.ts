@@ -121,6 +121,34 @@ describe('write-ahead log on disk', () => {
     expect((await w.read(90, 100)).map((r) => r.seq)).toEqual([91, 92, 93, 94, 95, 96, 97, 98, 99, 100])
   })
 
+  it('reads from any place: after the last read, before it, in another segment (property)', async () => {
+    const w = await open(dir(), { segmentBytes: 3_000 })
+    for (let i = 0; i < 150; i++) await w.append(msg(i)) // one at a time: segments rotate between flushes
+    expect(w.stats().segments).toBeGreaterThan(3)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ after: fc.integer({ min: 0, max: 160 }), max: fc.integer({ min: 1, max: 40 }) }),
+          {
+            maxLength: 8,
+          },
+        ),
+        async (reads) => {
+          for (const { after, max } of reads) {
+            const expected = Array.from(
+              { length: Math.max(0, Math.min(max, 150 - after)) },
+              (_, i) => after + i + 1,
+            )
+            const records = await w.read(after, max)
+            expect(records.map((r) => r.seq)).toEqual(expected)
+            expect(records.map((r) => r.topic)).toEqual(expected.map((seq) => msg(seq - 1).topic))
+          }
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+
   it('keeps reading across segments while a consumer commits as it goes', async () => {
     const w = await open(dir(), { segmentBytes: 1_500 })
     for (let i = 0; i < 200; i++) await w.append(msg(i))

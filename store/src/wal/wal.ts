@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Inbound } from '@urbantwin/model'
-import { MAX_RECORD_BYTES, decodeRecord, encodeRecord, type WalRecord } from './record.ts'
+import { MAX_RECORD_BYTES, decodeRecord, encodeRecord, sizeIfUpTo, type WalRecord } from './record.ts'
 import { listSegments, segmentName, type Segment } from './segments.ts'
 
 export type WalOptions = {
@@ -181,15 +181,19 @@ export async function openWal(opts: WalOptions): Promise<Wal> {
         const buf = Buffer.allocUnsafe(length)
         const { bytesRead } = await fh.read(buf, 0, length, offset)
         await fh.close()
+        const view = buf.subarray(0, bytesRead)
         let o = 0
         while (out.length < max) {
-          const d = decodeRecord(buf.subarray(0, bytesRead), o)
+          const skip = sizeIfUpTo(view, o, afterSeq)
+          if (skip > 0) {
+            o += skip
+            continue
+          }
+          const d = decodeRecord(view, o)
           if (!('record' in d)) break
           o += d.size
-          if (d.record.seq > afterSeq) {
-            out.push(d.record)
-            last = d.record.seq
-          }
+          out.push(d.record)
+          last = d.record.seq
         }
         offset += o
         if (o > 0 && out.length < max && offset < limit) continue
