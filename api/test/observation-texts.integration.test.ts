@@ -1,15 +1,16 @@
+import { connect } from 'node:net'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NewObservation } from '@urbantwin/model'
 import { openDuckDbStore, type Store } from '@urbantwin/store'
 import { sampleProvision } from '@urbantwin/store/testing'
-import { jsonText, observationJson, observationTexts } from '../src/sta/serialize.ts'
+import { jsonText, observationJson, observationSelfPrefix, observationTextAt } from '../src/sta/serialize.ts'
 import { serve, type Served } from './serve.ts'
 
 /**
- * Pages of Observations are written as JSON text from the store's columns (`observationTexts`) or
- * from records (`observationJson`): both must give the same objects, keys in the same order, for any
- * stored Observation.
+ * Pages of Observations are written as JSON text from the store's columns (`observationTextAt`, sent
+ * as bytes by `sendObservationPage`) or from records (`observationJson`): both must give the same
+ * objects, keys in the same order, for any stored Observation, and the same bytes over HTTP.
  */
 describe('Observations written from columns (real DuckDB and HTTP)', () => {
   let store: Store
@@ -68,16 +69,87 @@ describe('Observations written from columns (real DuckDB and HTTP)', () => {
         const columns = await store.observationColumns!(id, page)
         const objects = await store.observations(id, page)
         expect(columns!.count).toBe(objects.count)
-        const texts = observationTexts({ base }, columns!.columns)
-        expect(texts.map(sameJson)).toEqual(objects.items.map((o) => sameJson(jsonText(observationJson({ base }, o)))))
+        const c = columns!.columns
+        const texts = Array.from({ length: c.length }, (_, i) =>
+          observationTextAt(observationSelfPrefix({ base }), c, i),
+        )
+        expect(texts.map(sameJson)).toEqual(
+          objects.items.map((o) => sameJson(jsonText(observationJson({ base }, o)))),
+        )
         // key order too
         expect(texts.map((t) => Object.keys(JSON.parse(t) as object))).toEqual(
           objects.items.map((o) => Object.keys(observationJson({ base }, o))),
         )
+        // and over HTTP, byte for byte
+        const [a, b] = await Promise.all(
+          [pushed, records].map((s) => bodyOf(s, `/v1.1/Datastreams(${id})/Observations`)),
+        )
+        expect(a).toBe(b)
       }),
       { numRuns: 50 },
     )
   }, 120_000)
+
+  /** The body of GET `path` (a 200), the server's own base URL written BASE. */
+  async function bodyOf(s: Served, path: string): Promise<string> {
+    const res = await fetch(s.base + path)
+    expect(res.status, path).toBe(200)
+    return (await res.text()).replaceAll(s.base, 'BASE')
+  }
+
+  it('sends pages larger than its first buffer, and concurrent pages each their own bytes', async () => {
+    const id = (await store.provisionDevice(sampleProvision('large-pages'))).datastreams.fillingLevel!
+    const long = (m: number) => `${'ü€😀'.repeat(20_000)} ${m}` // ~180 KB of UTF-8 each
+    await store.appendObservations(
+      Array.from({ length: 12 }, (_, m) => ({
+        datastreamId: id,
+        phenomenonTime: new Date(Date.UTC(2026, 10, 24, 6, m)).toISOString(),
+        resultTime: new Date(Date.UTC(2026, 10, 24, 6, m)).toISOString(),
+        result: m % 2 === 0 ? long(m) : m,
+      })),
+    )
+    const paths = Array.from(
+      { length: 12 },
+      (_, k) => `/v1.1/Datastreams(${id})/Observations?$top=${1 + (k % 5)}&$skip=${k}`,
+    )
+    const expected = await Promise.all(paths.map((path) => bodyOf(records, path)))
+    for (let round = 0; round < 3; round++) {
+      const got = await Promise.all(paths.map((path) => bodyOf(pushed, path)))
+      expect(got).toEqual(expected)
+    }
+    expect(Math.max(...expected.map((b) => Buffer.byteLength(b)))).toBeGreaterThan(300_000)
+  })
+
+  it('reuses a page buffer only once its bytes are sent, also to a client that reads slowly', async () => {
+    const id = (await store.provisionDevice(sampleProvision('slow-reader'))).datastreams.fillingLevel!
+    // pages of ~5.8 MB: more than the kernel takes while the client does not read (tcp_wmem ≤ 4 MB)
+    await store.appendObservations(
+      Array.from({ length: 2000 }, (_, m) => ({
+        datastreamId: id,
+        phenomenonTime: new Date(Date.UTC(2026, 10, 24, 7) + m * 1000).toISOString(),
+        resultTime: new Date(Date.UTC(2026, 10, 24, 7) + m * 1000).toISOString(),
+        result: String(m).padEnd(5500, '-x'),
+      })),
+    )
+    const [first, second] = [0, 1000].map(
+      (skip) => `/v1.1/Datastreams(${id})/Observations?$top=1000&$skip=${skip}`,
+    )
+    const expected = await bodyOf(records, first!)
+    const { hostname, port } = new URL(pushed.base)
+    const socket = connect({ host: hostname, port: Number(port) })
+    socket.pause()
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(`GET ${first} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // answered, not yet read
+    await bodyOf(pushed, second!) // a page written while the first is still being sent
+    const chunks: Buffer[] = []
+    socket.on('data', (c: Buffer) => chunks.push(c))
+    await new Promise((resolve) => socket.once('end', resolve).resume())
+    const answer = Buffer.concat(chunks).toString('utf8')
+    const body = answer.slice(answer.indexOf('\r\n\r\n') + 4)
+    expect(Buffer.byteLength(body)).toBeGreaterThan(5_000_000)
+    expect(body.replaceAll(pushed.base, 'BASE') === expected).toBe(true)
+  }, 60_000)
 
   it('answers the HTTP API as the record path does: pages, counts, filters, orders, next links', async () => {
     const at = (m: number) => new Date(Date.UTC(2026, 10, 23, 8, m)).toISOString()
@@ -105,7 +177,11 @@ describe('Observations written from columns (real DuckDB and HTTP)', () => {
           const res = await fetch(s.base + path)
           const text = await res.text()
           // the two servers differ in their port only
-          return { status: res.status, type: res.headers.get('content-type'), body: text.replaceAll(s.base, 'BASE') }
+          return {
+            status: res.status,
+            type: res.headers.get('content-type'),
+            body: text.replaceAll(s.base, 'BASE'),
+          }
         }),
       )
       expect(a!.status, path).toBe(200)

@@ -1,5 +1,12 @@
 import { Router, type Request, type Response } from 'express'
-import type { DatastreamRecord, Id, ObservationRecord, Page, PageRequest } from '@urbantwin/model'
+import type {
+  DatastreamRecord,
+  Id,
+  ObservationColumns,
+  ObservationRecord,
+  Page,
+  PageRequest,
+} from '@urbantwin/model'
 import { HttpError } from '../http/errors.ts'
 import { parse } from '../http/parse.ts'
 import { ENTITY_SETS, EntityId } from '../sta/query.ts'
@@ -25,11 +32,12 @@ import { CREATABLE_SETS, createFrom, patchFrom, type CreatableSet } from '../sta
 import { createExpander, observedPropertiesOf } from '../sta/expand.ts'
 import { asLocationQuery, createFeatures } from '../sta/features.ts'
 import { catalogueRouter } from './catalogue.ts'
+import { sendObservationPage } from '../sta/observation-bytes.ts'
 import { exportCollection } from '../sta/export/collection.ts'
 import { defaultOpenData, type OpenDataLicence } from '../sta/export/licence.ts'
 import {
   collectionJson,
-  collectionText,
+  collectionHeadText,
   dataArrayJson,
   datastreamJson,
   featureOfInterestJson,
@@ -39,7 +47,6 @@ import {
   multiDatastreamJson,
   ofMultiDatastream,
   observationJson,
-  observationTexts,
   observedPropertyJson,
   propertyNames,
   sensorJson,
@@ -99,6 +106,9 @@ function serviceRoot(req: Request, base: string, mqttPort: number | undefined) {
   }
 }
 
+/** A page of Observations column by column (Store.observationColumns). */
+type ColumnsPage = { columns: ObservationColumns; count: number }
+
 /** SensorThings API v1.1 read routes. Paths escape `(` `)` for path-to-regexp 8. */
 export function staRouter(deps: StaDeps): Router {
   const { store } = deps
@@ -124,11 +134,10 @@ export function staRouter(deps: StaDeps): Router {
     return q
   }
 
-  /** `aggregate`: answers a request with `$aggregate` (the extension, on one collection only). */
   /**
-   * `aggregate`: `$aggregate` of Observations (sta/aggregate.ts). `loadJson`: the page as entity JSON
-   * texts, for requests without `$select`, `$expand` and `$resultFormat`; null when the parent is
-   * missing, undefined to load records instead.
+   * `aggregate`: `$aggregate` of Observations (sta/aggregate.ts). `loadColumns`: a page of
+   * Observations column by column, for requests without `$select`, `$expand` and `$resultFormat`;
+   * null when the parent is missing, undefined to load records instead.
    */
   function collection<T>(
     path: string,
@@ -136,10 +145,10 @@ export function staRouter(deps: StaDeps): Router {
     toJson: (l: Links, item: T) => Record<string, unknown>,
     more: {
       aggregate?: (req: Request, q: RequestQuery & { aggregate: AggregateOption }) => Promise<unknown>
-      loadJson?: (req: Request, page: PageRequest) => Promise<Page<string> | null | undefined>
+      loadColumns?: (req: Request, page: PageRequest) => Promise<ColumnsPage | null | undefined>
     } = {},
   ) {
-    const { aggregate, loadJson } = more
+    const { aggregate, loadColumns } = more
     const pageFor = async (req: Request, q: RequestQuery) => {
       const page = await load(req, pageRequest(q, limits.defaultTop))
       if (!page) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
@@ -159,10 +168,13 @@ export function staRouter(deps: StaDeps): Router {
       if (aggregate && q.aggregate)
         return void res.json(await aggregate(req, { ...q, aggregate: q.aggregate }))
       if (!q.resultFormat) expander.check(toJson, q)
-      if (loadJson && !q.resultFormat && !q.select && !q.expand?.length) {
-        const text = await loadJson(req, pageRequest(q, limits.defaultTop))
-        if (text === null) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
-        if (text) return void res.type('application/json').send(collectionText(text, q, url(req)))
+      if (loadColumns && !q.resultFormat && !q.select && !q.expand?.length) {
+        const page = await loadColumns(req, pageRequest(q, limits.defaultTop))
+        if (page === null) throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
+        if (page) {
+          const head = collectionHeadText(page.columns.length, page.count, q, url(req))
+          return sendObservationPage(res, head, links(req), page.columns)
+        }
       }
       const page = await pageFor(req, q)
       const l = links(req)
@@ -263,17 +275,17 @@ export function staRouter(deps: StaDeps): Router {
   })
   router.use('/catalogue', catalogueRouter(deps))
 
-  /** Observations as JSON text, of the (Multi)Datastream in the path, or of all (null). */
-  const observationsJsonOf =
+  /** Observations column by column, of the (Multi)Datastream in the path, or of all (null). */
+  const observationColumnsOf =
     (parent: ((id: Id) => Promise<unknown>) | null) =>
-    async (req: Request, p: PageRequest): Promise<Page<string> | null | undefined> => {
+    async (req: Request, p: PageRequest): Promise<ColumnsPage | null | undefined> => {
       if (!store.observationColumns) return undefined
       const id = parent ? idOf(req) : null
       // the parent is looked up only for pages the store answers so (not for the latest alone)
       const page = await store.observationColumns(id, p)
       if (!page) return undefined
       if (parent && !(await parent(id!))) return null
-      return { items: observationTexts(links(req), page.columns), count: page.count }
+      return page
     }
 
   collection('/Things', (_req, p) => store.things(p), thingJson)
@@ -369,7 +381,7 @@ export function staRouter(deps: StaDeps): Router {
     '/MultiDatastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.multiDatastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
-    { loadJson: observationsJsonOf((id) => store.multiDatastream(id)) },
+    { loadColumns: observationColumnsOf((id) => store.multiDatastream(id)) },
   )
   for (const [parent, exists, of] of [
     ['Things', (id: Id) => store.thing(id), (id: Id) => ({ thingId: id })],
@@ -551,11 +563,11 @@ export function staRouter(deps: StaDeps): Router {
           throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
         return aggregateJson(store, idOf(req), q, url(req))
       },
-      loadJson: observationsJsonOf((id) => store.datastream(id)),
+      loadColumns: observationColumnsOf((id) => store.datastream(id)),
     },
   )
   collection('/Observations', (_req, p) => store.allObservations(p), observationJson, {
-    loadJson: observationsJsonOf(null),
+    loadColumns: observationColumnsOf(null),
   })
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(

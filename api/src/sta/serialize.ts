@@ -154,7 +154,8 @@ export function observedPropertyJson(l: Links, o: ObservedPropertyRecord): Json 
 export const ofMultiDatastream = (o: Pick<ObservationRecord, 'result'>) => Array.isArray(o.result)
 
 /** The JSON text of a string; JSON.stringify for any other value. */
-const quoted = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v))
+const quoted = (v: unknown): string =>
+  typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v)
 
 /** The Observation properties of OGC 18-088 in the order they are written; absent ones are left out. */
 const OBSERVATION_PROPERTIES = ['resultTime', 'result', 'resultQuality', 'validTime', 'parameters'] as const
@@ -197,26 +198,25 @@ const observationLinks = (selfText: string, stream: string) =>
   `,"${stream}@iot.navigationLink":${selfText}/${stream}","FeatureOfInterest@iot.navigationLink":${selfText}/FeatureOfInterest"`
 
 /**
- * The JSON text of each Observation of a page read column by column (Store.observationColumns):
- * what `jsonText(observationJson(l, o))` writes for the same Observation, without making it an
- * object first (an API test compares both on random Observations).
+ * The JSON text of Observation `i` of a page read column by column (Store.observationColumns): what
+ * `jsonText(observationJson(l, o))` writes for the same Observation, without making it an object
+ * first (an API test compares both on random Observations). `selfPrefix` is `observationSelfPrefix`'s.
  */
-export function observationTexts(l: Links, c: ObservationColumns): string[] {
-  const base = JSON.stringify(l.base).slice(0, -1)
-  const out = new Array<string>(c.length)
-  for (let i = 0; i < c.length; i++) {
-    const id = c.id[i]!
-    const self = `${base}/Observations(${id})`
-    const result = c.result[i]
-    const quality = c.resultQuality[i]
-    const stream = result?.startsWith('[') ? 'MultiDatastream' : 'Datastream'
-    out[i] =
-      `${observationHead(self, id)},"phenomenonTime":"${isoOfMs(c.phenomenonMs[i]!)}","resultTime":"${isoOfMs(c.resultMs[i]!)}"` +
-      `${result === null ? '' : `,"result":${result}`}${quality === null ? '' : `,"resultQuality":${JSON.stringify(quality)}`}` +
-      `${observationLinks(self, stream)}}`
-  }
-  return out
+export function observationTextAt(selfPrefix: string, c: ObservationColumns, i: number): string {
+  const id = c.id[i]!
+  const self = `${selfPrefix}${id})`
+  const result = c.result[i]
+  const quality = c.resultQuality[i]
+  const stream = result?.startsWith('[') ? 'MultiDatastream' : 'Datastream'
+  return (
+    `${observationHead(self, id)},"phenomenonTime":"${isoOfMs(c.phenomenonMs[i]!)}","resultTime":"${isoOfMs(c.resultMs[i]!)}"` +
+    `${result === null ? '' : `,"result":${result}`}${quality === null ? '' : `,"resultQuality":${JSON.stringify(quality)}`}` +
+    `${observationLinks(self, stream)}}`
+  )
 }
+
+/** What the selfLinks of Observations under `l` start with, as JSON without the closing quote. */
+export const observationSelfPrefix = (l: Links) => `${JSON.stringify(l.base).slice(0, -1)}/Observations(`
 
 /** STA 9.3.3.5 / 9.3.3.6: `@iot.count` when asked, `@iot.nextLink` when more entities follow. */
 export function collectionJson<T>(
@@ -225,19 +225,21 @@ export function collectionJson<T>(
   requestUrl: URL,
   toJson: (item: T) => Json,
 ): Json {
-  const out = collectionHead(page, q, requestUrl)
+  const out = collectionHead(page.items.length, page.count, q, requestUrl)
   out.value = page.items.map(toJson)
   return out
 }
 
+/** `shown` of `count` entities (a Page's items and count). */
 function collectionHead(
-  page: Page<unknown>,
+  shown: number,
+  count: number,
   q: Pick<RequestQuery, 'top' | 'skip' | 'count'>,
   requestUrl: URL,
 ): Json {
   const out: Json = {}
-  if (q.count) out['@iot.count'] = page.count
-  if (q.skip + page.items.length < page.count && q.top > 0) {
+  if (q.count) out['@iot.count'] = count
+  if (q.skip + shown < count && q.top > 0) {
     const next = new URL(requestUrl)
     next.searchParams.set('$skip', String(q.skip + q.top))
     next.searchParams.set('$top', String(q.top))
@@ -246,15 +248,13 @@ function collectionHead(
   return out
 }
 
-/** `collectionJson` as text, of entities that are JSON text already (see `observationTexts`). */
-export function collectionText(
-  page: Page<string>,
+/** `collectionJson`'s members besides `value`, as JSON text. */
+export const collectionHeadText = (
+  shown: number,
+  count: number,
   q: Pick<RequestQuery, 'top' | 'skip' | 'count'>,
   requestUrl: URL,
-): string {
-  const head = JSON.stringify(collectionHead(page, q, requestUrl)).slice(0, -1)
-  return `${head}${head.length > 1 ? ',' : ''}"value":[${page.items.join(',')}]}`
-}
+): string => JSON.stringify(collectionHead(shown, count, q, requestUrl))
 
 /**
  * What `$select` may name per entity set (STA 9.3.3.2): the properties of OGC 18-088 and the
