@@ -54,6 +54,32 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     ])
   })
 
+  it('looks entities up by id from a cached table, current after every change', async () => {
+    const { store } = await open()
+    const a = await store.provisionDevice(provision('c-1'))
+    const ds = a.datastreams.fillingLevel!
+    const quiet = () => new Promise((r) => setTimeout(r, 1100)) // the registry unchanged for a second
+    await quiet()
+    // the first lookup reads one row and the table in the background; later ones find it cached
+    for (let i = 0; i < 3; i++) {
+      expect((await store.datastream(ds))?.id).toBe(ds)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(await store.datastream(999_999)).toBeNull()
+    expect(await store.patch('Datastreams', ds, { name: 'renamed' })).toBe(true)
+    expect((await store.datastream(ds))?.name).toBe('renamed')
+    expect((await store.thing(a.thingId))?.id).toBe(a.thingId)
+    const b = await store.provisionDevice(provision('c-2'))
+    expect((await store.datastream(b.datastreams.fillingLevel!))?.thingId).toBe(b.thingId)
+    await quiet()
+    expect((await store.datastream(b.datastreams.fillingLevel!))?.thingId).toBe(b.thingId)
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await store.datastream(ds))?.name).toBe('renamed')
+    await store.remove('Datastreams', ds)
+    expect(await store.datastream(ds)).toBeNull()
+    expect((await store.datastream(b.datastreams.fillingLevel!))?.thingId).toBe(b.thingId)
+  })
+
   it('tells each committed creation and change once, in order, and nothing from before it watched', async () => {
     const { store } = await open()
     const before = await store.provisionDevice(provision('w-0'))
