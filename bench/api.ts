@@ -50,6 +50,8 @@ const DAYS = Math.max(1, Math.min(60, Number(values.days)))
 const DURATION_S = Math.max(3, Math.min(120, Number(values.duration)))
 const CONNECTIONS = Math.max(1, Math.min(200, Number(values.connections)))
 const RUNS = Math.max(1, Math.min(9, Number(values.runs)))
+/** What one container reading stores (its six Datastreams). */
+const OBSERVATIONS_PER_MESSAGE = 6
 /** Half of `npm run bench:ingest`'s end-to-end rate on DuckDB (7,075 msgs/s, issue 4). */
 const INGEST_RATE = Math.max(0, Math.min(20_000, Number(values.rate)))
 const MINUTE = 60_000
@@ -318,7 +320,9 @@ async function main() {
     const t0 = performance.now()
     const { moved } = await copy.compactObservations(fleet.endMs)
     await copy.close()
-    process.stderr.write(`recent table compacted: ${moved.toLocaleString('en')} moved in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
+    process.stderr.write(
+      `recent table compacted: ${moved.toLocaleString('en')} moved in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    )
   }
   const p = await startPlatformProcess({
     dataDir: tmp.dir,
@@ -347,14 +351,18 @@ async function main() {
       at: performance.now(),
       cpu: cpuOf(p.child.pid!),
     }
-    type Result = Awaited<ReturnType<typeof measure>>
+    type Result = Awaited<ReturnType<typeof measure>> & { ingest: number }
     const results: Result[][] = list.map(() => [])
     for (let run = 1; run <= RUNS; run++) {
       for (const [i, s] of list.entries()) {
-        const r = await measure(p.base, s)
+        // the ingest rate while this scenario ran: the throughput one takes CPU from it
+        const from = { stored: (await health(p)).ingest.stored, at: performance.now() }
+        const m = await measure(p.base, s)
+        const stored = (await health(p)).ingest.stored - from.stored
+        const r = { ...m, ingest: stored / OBSERVATIONS_PER_MESSAGE / ((performance.now() - from.at) / 1000) }
         results[i]!.push(r)
         process.stderr.write(
-          `run ${run}/${RUNS} | ${s.name} | p50 ${r.p50.toFixed(0)} | p99 ${r.p99.toFixed(0)} | ${r.rps.toFixed(0)} req/s\n`,
+          `run ${run}/${RUNS} | ${s.name} | p50 ${r.p50.toFixed(0)} | p99 ${r.p99.toFixed(0)} | ${r.rps.toFixed(0)} req/s | ingest ${r.ingest.toFixed(0)} msgs/s\n`,
         )
       }
     }
@@ -369,7 +377,7 @@ async function main() {
       const rs = results[i]!
       const p99 = rs.map((r) => r.p99)
       const bad = `${rs.reduce((n, r) => n + r.non2xx, 0)} / ${rs.reduce((n, r) => n + r.errors, 0)}`
-      return `| ${s.name} | ${s.connections} | ${s.target} | ${cell(rs.map((r) => r.p50))} | ${cell(p99, true)} | ${cell(rs.map((r) => r.rps))} | ${(median(p99) / Math.max(1, peerP99)).toFixed(1)} | ${bad} |`
+      return `| ${s.name} | ${s.connections} | ${s.target} | ${cell(rs.map((r) => r.p50))} | ${cell(p99, true)} | ${cell(rs.map((r) => r.rps))} | ${(median(p99) / Math.max(1, peerP99)).toFixed(1)} | ${cell(rs.map((r) => r.ingest))} | ${bad} |`
     })
     const after = { stored: (await health(p)).ingest.stored, at: performance.now(), cpu: cpuOf(p.child.pid!) }
     const seconds = (after.at - before.at) / 1000
@@ -380,14 +388,14 @@ async function main() {
       `\nnpm run bench:api: ${fleet.things} Things, ${fleet.datastreams} Datastreams, ${fleet.observations.toLocaleString('en')} Observations (${fleet.days} days at 1 min), DuckDB; ${DURATION_S} s per scenario, ${RUNS} run(s)${RUNS > 1 ? ' interleaved, medians (min–max)' : ''}\n`,
     )
     console.log(
-      '| scenario | clients | target p99 ms | p50 ms | p99 ms | req/s | p99 × peer | non-2xx / errors |',
+      '| scenario | clients | target p99 ms | p50 ms | p99 ms | req/s | p99 × peer | ingest msgs/s | non-2xx / errors |',
     )
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const r of rows) console.log(r)
     console.log(
       `\n- fleet file: built in ${fleet.buildSeconds.toFixed(0)} s; the store's compaction of the days before the last moved ${fleet.compaction.moved.toLocaleString('en')} Observations in ${fleet.compaction.seconds.toFixed(1)} s` +
         `\n- first Masterportal request after start (reads the latest-value index): ${coldMs.toFixed(0)} ms` +
-        `\n- ingest meanwhile: ${((after.stored - before.stored) / seconds / 6).toFixed(0)} msgs/s stored (target ${INGEST_RATE}; ${((after.stored - before.stored) / seconds).toFixed(0)} observations/s)` +
+        `\n- ingest meanwhile: ${((after.stored - before.stored) / seconds / OBSERVATIONS_PER_MESSAGE).toFixed(0)} msgs/s stored (target ${INGEST_RATE}; ${((after.stored - before.stored) / seconds).toFixed(0)} observations/s)` +
         (load ? `, ${load.acked} acked, ${load.errors} errors` : '') +
         `\n- platform CPU: ${(platformCpu / seconds).toFixed(2)} cores of 2, shared with autocannon and the publisher`,
     )
