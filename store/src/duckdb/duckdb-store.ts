@@ -399,7 +399,6 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return pageOf(records, p)
   }
 
-  /** A single registry entity by its `@iot.id`. */
   /**
    * Registry tables, read whole and kept until the registry changes: `$expand` over a page of Things
    * reads a few thousand Datastreams per request otherwise (a fleet's Masterportal query), and every
