@@ -114,4 +114,32 @@ describe('compaction of Observations into the archive (real DuckDB file)', () =>
     store = await openDuckDbStore({ path })
     expect(await view(store)).toEqual(before)
   }, 180_000)
+
+  it('moves a backlog larger than one step in several, and every row once', async () => {
+    // 6 Datastreams × 45,000 minutes: 270,000 rows, more than one step (at least 200,000)
+    const minutes = 45_000
+    for (let from = 0; from < minutes; from += 5_000) {
+      const obs: NewObservation[] = []
+      for (let m = from; m < from + 5_000; m++)
+        for (const datastreamId of streams)
+          obs.push({
+            datastreamId,
+            phenomenonTime: iso(T0 + 200 * HOUR + m * 60_000),
+            resultTime: iso(T0),
+            result: m,
+          })
+      await store.appendObservations(obs)
+    }
+    const before = await Promise.all(
+      streams.map((id) => store.observations(id, { top: 3, skip: 0, count: true })),
+    )
+    const recent = await store.recentObservations()
+    expect(recent).toBeGreaterThanOrEqual(streams.length * minutes)
+    expect((await store.compactObservations(T0 + 200 * HOUR + minutes * 60_000)).moved).toBe(recent)
+    expect(await store.recentObservations()).toBe(0)
+    const after = await Promise.all(
+      streams.map((id) => store.observations(id, { top: 3, skip: 0, count: true })),
+    )
+    expect(after).toEqual(before)
+  }, 180_000)
 })

@@ -62,9 +62,12 @@ export type DuckDbStoreOptions = {
 
 /**
  * Rows moved per compaction step (one transaction; whole Datastreams, so a step may be larger): a
- * day of the Munich fleet at one-minute steps takes about ten.
+ * tenth of what is moved, within these bounds. The commit of a step keeps other transactions from
+ * starting (DuckDB writes its WAL then): reads of the API waited ~500 ms behind a step of a million
+ * rows, ~120 ms behind one of 200,000. Larger steps for a large backlog keep the number of steps,
+ * each of which scans the recent table, at about ten.
  */
-const COMPACT_STEP_ROWS = 1_000_000
+const COMPACT_STEP_ROWS = { min: 200_000, max: 1_000_000 }
 
 /** How an entity's STA properties map to columns, for PATCH; `point` is a GeoJSON Point in lon/lat. */
 type Column = { column: string; json?: boolean; cast?: string } | 'point'
@@ -1113,13 +1116,15 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
           [beforeMs],
         ),
       )
-      // consecutive Datastreams, up to COMPACT_STEP_ROWS rows a step
+      // consecutive Datastreams, up to stepRows rows a step
+      const total = counts.reduce((n, r) => n + Number(r.n), 0)
+      const stepRows = Math.min(COMPACT_STEP_ROWS.max, Math.max(COMPACT_STEP_ROWS.min, total / 10))
       const steps: Array<[number, number]> = []
       let rows = 0
       for (const r of counts) {
         const ds = Number(r.datastream_id)
         const last = steps.at(-1)
-        if (last && rows + Number(r.n) <= COMPACT_STEP_ROWS) last[1] = ds
+        if (last && rows + Number(r.n) <= stepRows) last[1] = ds
         else {
           steps.push([ds, ds])
           rows = 0
