@@ -26,7 +26,11 @@ process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejectio
 
 const rpc = createRpc(port)
 const main = rpc.remote<MainSide>('main')
-const store = await openStore({ path: join(dataDir, 'urbantwin.duckdb'), timeSeries: timeSeriesOptions(config) })
+const store = await openStore({
+  path: join(dataDir, 'urbantwin.duckdb'),
+  threads: config.STORE_DUCKDB_THREADS,
+  timeSeries: timeSeriesOptions(config),
+})
 rpc.expose('store', store)
 // the registry's changes, for the SensorThings MQTT topics of entities (served on the main thread)
 const stopWatching = store.watchRegistry(
@@ -55,7 +59,9 @@ const data: DataSide = {
       auth: openApiKeyStore(join(dataDir, API_KEYS_FILE)),
       anonymousRead: config.API_ANONYMOUS_READ,
       onObservationsCreated: (created) =>
-        void main.observationsCreated(created).catch((err: unknown) => log.warn({ err }, 'live feed not told')),
+        void main
+          .observationsCreated(created)
+          .catch((err: unknown) => log.warn({ err }, 'live feed not told')),
       maxTop: config.API_MAX_TOP,
       maxExpandDepth: config.API_MAX_EXPAND_DEPTH,
       maxBody: config.API_MAX_BODY,

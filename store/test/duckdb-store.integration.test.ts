@@ -54,6 +54,22 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     ])
   })
 
+  it("runs DuckDB with the worker threads it is given, or DuckDB's default", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-store-'))
+    dirs.push(dir)
+    const threadsOf = async (threads?: number) => {
+      const { store, conn } = await openDuckDb({
+        path: join(dir, `t-${threads}.duckdb`),
+        ...(threads ? { threads } : {}),
+      })
+      stores.push(store)
+      return Number((await conn.exclusive((sql) => sql.one("SELECT current_setting('threads') AS t")))!.t)
+    }
+    expect(await threadsOf(1)).toBe(1)
+    expect(await threadsOf(3)).toBe(3)
+    expect(await threadsOf()).toBeGreaterThanOrEqual(1)
+  })
+
   it('looks entities up by id from a cached table, current after every change', async () => {
     const { store } = await open()
     const a = await store.provisionDevice(provision('c-1'))
@@ -85,7 +101,10 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     const before = await store.provisionDevice(provision('w-0'))
     const told: RegistryChange[] = []
     const errors: unknown[] = []
-    const stop = store.watchRegistry((changes) => told.push(...changes), (err) => errors.push(err))
+    const stop = store.watchRegistry(
+      (changes) => told.push(...changes),
+      (err) => errors.push(err),
+    )
     const a = await store.provisionDevice(provision('w-1', 11.6, 48.2))
     await store.provisionDevice(provision('w-1', 11.7, 48.3)) // moved: a Location and a HistoricalLocation
     const thingId = await store.create({
@@ -100,7 +119,11 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     await vi.waitFor(() => expect(told.at(-1)).toMatchObject({ change: 'updated' }))
     const created = (set: string) => told.filter((c) => c.change === 'created' && c.set === set)
     expect(created('Things').map((c) => c.id)).toEqual([a.thingId, thingId])
-    expect(created('Datastreams').map((c) => c.id).sort()).toEqual(Object.values(a.datastreams).sort())
+    expect(
+      created('Datastreams')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(Object.values(a.datastreams).sort())
     expect(created('Locations')).toHaveLength(2)
     expect(created('HistoricalLocations')).toHaveLength(2)
     // the Sensor and ObservedProperties existed (w-0): not new

@@ -58,6 +58,13 @@ import {
 export type DuckDbStoreOptions = {
   /** Database file; `:memory:` for a throw-away store. */
   path: string
+  /**
+   * DuckDB's worker threads (its default: one per core). With 1, each statement runs on the thread
+   * that issued it, and statements of different connections share the cores as the OS schedules
+   * them: a server that answers many small reads beside ingest writes (see the platform's
+   * STORE_DUCKDB_THREADS).
+   */
+  threads?: number
 }
 
 /**
@@ -181,6 +188,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
   const instance = await DuckDBInstance.create(opts.path, {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
+    ...(opts.threads ? { threads: String(opts.threads) } : {}),
   })
   const conn = new SerialConnection(await instance.connect())
   await conn.exclusive(async (sql) => {

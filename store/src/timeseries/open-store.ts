@@ -23,7 +23,10 @@ function engineFor(o: Exclude<TimeSeriesOptions, { backend: 'duckdb' }>): TimeSe
  * engine: a TSDB that is down shows in `timeSeries.ping()` and in rejected writes.
  */
 export async function openStore(opts: OpenStoreOptions): Promise<StoreWithTimeSeries> {
-  const { store, conn, reads } = await openDuckDb({ path: opts.path })
+  const { store, conn, reads } = await openDuckDb({
+    path: opts.path,
+    ...(opts.threads ? { threads: opts.threads } : {}),
+  })
   try {
     if (opts.timeSeries.backend === 'duckdb') {
       return { ...store, timeSeries: createDuckDbTimeSeries(conn, reads) }
