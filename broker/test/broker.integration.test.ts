@@ -174,6 +174,30 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
     expect(denied).toBeInstanceOf(Error)
   })
 
+  it('survives topics of 101 and more levels (GHSA-xxqp-5qx8-gj5q): refused, the broker serves on', async () => {
+    const deep = (levels: number) => Array.from({ length: levels }, (_, i) => `l${i}`).join('/')
+    for (const levels of [101, 1_000, 10_000]) {
+      // a gateway may subscribe to any filter outside $SYS: aedes' level limit (100) refuses these
+      const gw = await connect({ username: 'sim', password: 'sim-pw' })
+      gw.publish(`urbantwin/v1/devices/x/up/${deep(levels)}`, '{}', { qos: 1 })
+      await waitFor(
+        () => (gw.connected ? undefined : true),
+        `publisher of ${levels} levels to be disconnected`,
+      )
+      const sub = await connect({ username: 'sim', password: 'sim-pw' })
+      sub.subscribe(deep(levels))
+      await waitFor(
+        () => (sub.connected ? undefined : true),
+        `subscriber of ${levels} levels to be disconnected`,
+      )
+    }
+    // still serving, and nothing of the deep topics reached the WAL
+    const dev = await connect({ username: 'c-1', password: 'token-1' })
+    await dev.publishAsync('urbantwin/v1/devices/c-1/up', '{"fillingLevel":0.3}', { qos: 1 })
+    await waitFor(() => uplinks[0], 'uplink after the deep topics')
+    expect(uplinks.map((u) => u.topic)).toEqual(['urbantwin/v1/devices/c-1/up'])
+  })
+
   it('serves MQTT over WebSocket at /mqtt', async () => {
     const c = await connect({ username: 'sim', password: 'sim-pw' }, `ws://127.0.0.1:${httpPort}/mqtt`)
     await c.publishAsync('urbantwin/v1/devices/ws-1/up', '{"fillingLevel":0.2}', { qos: 1 })
