@@ -276,7 +276,7 @@ export function staRouter(deps: StaDeps): Router {
   router.use('/catalogue', catalogueRouter(deps))
 
   /** Observations column by column, of the (Multi)Datastream in the path, or of all (null). */
-  const observationColumnsOf =
+  const columnsPageOf =
     (parent: ((id: Id) => Promise<unknown>) | null) =>
     async (req: Request, p: PageRequest): Promise<ColumnsPage | null | undefined> => {
       if (!store.observationColumns) return undefined
@@ -381,7 +381,7 @@ export function staRouter(deps: StaDeps): Router {
     '/MultiDatastreams\\(:id\\)/Observations',
     async (req, p) => ((await store.multiDatastream(idOf(req))) ? store.observations(idOf(req), p) : null),
     observationJson,
-    { loadColumns: observationColumnsOf((id) => store.multiDatastream(id)) },
+    { loadColumns: columnsPageOf((id) => store.multiDatastream(id)) },
   )
   for (const [parent, exists, of] of [
     ['Things', (id: Id) => store.thing(id), (id: Id) => ({ thingId: id })],
@@ -563,11 +563,11 @@ export function staRouter(deps: StaDeps): Router {
           throw new HttpError(404, 'NOT_FOUND', `no entity at ${req.path}`)
         return aggregateJson(store, idOf(req), q, url(req))
       },
-      loadColumns: observationColumnsOf((id) => store.datastream(id)),
+      loadColumns: columnsPageOf((id) => store.datastream(id)),
     },
   )
   collection('/Observations', (_req, p) => store.allObservations(p), observationJson, {
-    loadColumns: observationColumnsOf(null),
+    loadColumns: columnsPageOf(null),
   })
   single('/Observations\\(:id\\)', (id) => store.observation(id), observationJson)
   related(
