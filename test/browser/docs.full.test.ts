@@ -79,7 +79,8 @@ describe('a developer reads the API reference offline (Debian Chromium)', () => 
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the topics')
     await page.keyboard.press('Enter')
-    expect(page.url()).toMatch(/#main$/)
+    // following the link is a navigation of its own; wait for it rather than read the URL at once
+    await page.waitForURL(/#main$/, { timeout: 5_000 })
 
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('UrbanTwin MQTT broker')
     const topic = page.getByRole('heading', {
