@@ -1,10 +1,21 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { Aedes, type Client, type PublishPacket } from 'aedes'
+import { RateLimiterMemory } from 'rate-limiter-flexible'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { parseDeviceTopic, type Inbound } from '@urbantwin/model'
 import { createAuthenticate, type LoginDeps } from './auth/authenticate.ts'
-import { decidePublish, decideSubscribe, type Principal } from './auth/policy.ts'
+import { decidePublish, decideSubscribe, type AccessOptions, type Principal } from './auth/policy.ts'
+import {
+  AEDES_MAX_TOPIC_LEVELS,
+  DEFAULT_LIMITS,
+  keepaliveProblem,
+  topicProblem,
+  type BrokerLimits,
+} from './limits/limits.ts'
+import { guardPacketSize } from './limits/packet-size.ts'
+import { createStats, type BrokerStats, type RefusalReason } from './stats.ts'
 import { createSubscriptionTracker, type SubscriptionTracker } from './subscriptions.ts'
 import type { TopicExtension } from './topic-extension.ts'
 
@@ -18,18 +29,40 @@ export type BrokerDeps = LoginDeps & {
   extensions?: readonly TopicExtension[]
   /** Whether clients without a login may subscribe to SensorThings topics (default true). */
   anonymousRead?: boolean
+  /**
+   * `MQTT_ALLOW_ANONYMOUS` (default false): clients without a login may also publish and subscribe outside
+   * the platform's namespaces, as on a plain broker, for interoperability tests.
+   */
+  allowAnonymous?: boolean
+  /** Bounds on what one client may ask (defaults: {@link DEFAULT_LIMITS}). */
+  limits?: Partial<BrokerLimits>
   /** Clock, for `receivedAt`. */
   now?: () => Date
 }
 
 export type Broker = {
   aedes: Aedes
-  /** Hands a TCP connection to the broker (use as `net.createServer(broker.handle)`). */
-  handle: (stream: Duplex) => void
-  /** Serves MQTT over WebSocket on `path` of an HTTP server (subprotocol `mqtt`). */
-  attachWebSocket: (server: HttpServer, path: string) => void
+  /**
+   * Hands a connection to the broker: `net.createServer(broker.handle)`, `tls.createServer(opts,
+   * broker.handle)`. `address` is the client's, when `stream` is not a socket that knows it.
+   */
+  handle: (stream: Duplex, address?: string) => void
+  /**
+   * Serves MQTT over WebSocket on `path` of an HTTP (or HTTPS) server (subprotocol `mqtt`). With
+   * `forwarded`, the client's address is the last of `X-Forwarded-For` (the server is only reached
+   * through a proxy of ours that appends it).
+   */
+  attachWebSocket: (server: HttpServer, path: string, opts?: { forwarded?: boolean }) => void
+  /** Counters since start: connections, refusals by reason, messages in and out. */
+  stats: () => BrokerStats
+  /** Closes every connection logged in as `username` (after its login was revoked or rotated). */
+  disconnect: (username: string) => number
   close: () => Promise<void>
 }
+
+/** The filters a client holds (aedes keeps them on the client, untyped). */
+const subscriptionsOf = (client: Client) =>
+  (client as Client & { subscriptions: Record<string, unknown> }).subscriptions
 
 const bytesOf = (payload: PublishPacket['payload']): Buffer =>
   typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload
@@ -37,8 +70,26 @@ const bytesOf = (payload: PublishPacket['payload']): Buffer =>
 export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const { log } = deps
   const now = deps.now ?? (() => new Date())
-  const access = { anonymousRead: deps.anonymousRead ?? true }
+  const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...deps.limits }
+  if (limits.maxTopicLevels > AEDES_MAX_TOPIC_LEVELS)
+    throw new Error(`maxTopicLevels: at most ${AEDES_MAX_TOPIC_LEVELS} (aedes' own ceiling)`)
+  const access: AccessOptions = {
+    anonymousRead: deps.anonymousRead ?? true,
+    allowAnonymous: deps.allowAnonymous ?? false,
+  }
+  const stats = createStats()
   const principals = new WeakMap<Client, Principal>()
+  /** Connected clients by the username they logged in with, to disconnect them when it is revoked. */
+  const byLogin = new Map<string, Set<Client>>()
+  const addresses = new WeakMap<Client, string>()
+  /** CONNECT keepalives, checked with the login (see `authenticate`). */
+  const keepalives = new WeakMap<Client, number>()
+  /** Filters granted in a SUBSCRIBE that aedes may not have added yet (it runs them in parallel). */
+  const granting = new WeakMap<Client, Set<string>>()
+  const connectRate =
+    limits.connectsPerIpPerMinute > 0
+      ? new RateLimiterMemory({ points: limits.connectsPerIpPerMinute, duration: 60 })
+      : null
   const who = (client: Client | null): Principal =>
     (client && principals.get(client)) || { role: 'anonymous' }
   const extensions = (deps.extensions ?? []).map((extension) => ({
@@ -49,17 +100,68 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   /** Payloads the broker sends for extensions: the only messages forwarded on their topics. */
   const outgoing = new WeakSet<object>()
 
-  const refuse = (client: Client | null, packet: PublishPacket, reason: string): Error => {
-    log.warn({ clientId: client?.id, topic: packet.topic, qos: packet.qos, reason }, 'mqtt publish refused')
+  /** Counts a refusal and logs it with its reason. */
+  const refused = (why: RefusalReason, fields: Record<string, unknown>, what: string) => {
+    stats.refused[why]++
+    log.warn({ ...fields, refusal: why }, what)
+  }
+  const refuse = (
+    client: Client | null,
+    packet: PublishPacket,
+    why: RefusalReason,
+    reason: string,
+  ): Error => {
+    refused(
+      why,
+      { clientId: client?.id, topic: packet.topic, qos: packet.qos, reason },
+      'mqtt publish refused',
+    )
     return new Error(reason)
   }
+  const authenticate = createAuthenticate(deps, principals)
 
   const aedes = await Aedes.createBroker({
-    authenticate: createAuthenticate(deps, principals),
+    maxTopicLevels: limits.maxTopicLevels,
+    drainTimeout: limits.drainTimeoutMs,
+    preConnect: (client, packet, done) => {
+      keepalives.set(client, packet.keepalive ?? 0)
+      const address = addresses.get(client)
+      if (!connectRate || !address || limits.rateExempt(address)) return done(null, true)
+      connectRate.consume(address).then(
+        () => done(null, true),
+        () => {
+          refused('connect-rate', { address, clientId: packet.clientId }, 'mqtt connect refused')
+          done(null, false) // closes the connection without a CONNACK, as for a full server
+        },
+      )
+    },
+    authenticate: (client, username, password, done) => {
+      const problem = keepaliveProblem(keepalives.get(client) ?? 0, limits)
+      if (problem) {
+        refused('keepalive', { clientId: client.id, reason: problem }, 'mqtt connect refused')
+        // MQTT 3.1.1 cannot tell a client which keepalive to use: mosquitto answers "identifier rejected"
+        return done(Object.assign(new Error(problem), { returnCode: 2 }), false)
+      }
+      authenticate(client, username, password, (err, ok) => {
+        if (err || !ok) stats.refused.login++
+        else if (username) {
+          const clients = byLogin.get(username) ?? new Set()
+          byLogin.set(username, clients.add(client))
+          client.conn.once('close', () => {
+            clients.delete(client)
+            if (clients.size === 0 && byLogin.get(username) === clients) byLogin.delete(username)
+          })
+        }
+        done(err, ok)
+      })
+    },
     authorizePublish: (client, packet, done) => {
-      const decision = decidePublish(who(client), packet.topic)
-      if (!decision.ok) return done(refuse(client, packet, decision.reason))
+      const tooLong = topicProblem(packet.topic, limits)
+      if (tooLong) return done(refuse(client, packet, 'topic-too-long', tooLong))
+      const decision = decidePublish(who(client), packet.topic, access)
+      if (!decision.ok) return done(refuse(client, packet, 'acl-publish', decision.reason))
       if (!client) return done(null)
+      stats.received[packet.qos]++
       const ext = extensionOf(packet.topic)
       if (ext) {
         // input to the extension (e.g. an Observation to create), stored before the PUBACK; never retained
@@ -67,10 +169,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         ext.extension
           .publish({ topic: packet.topic, payload: bytesOf(packet.payload), clientId: client.id })
           .then(
-            (d) => done(d.ok ? null : refuse(client, packet, d.reason)),
+            (d) => done(d.ok ? null : refuse(client, packet, 'invalid-message', d.reason)),
             (err: unknown) => {
               log.error({ err, clientId: client.id, topic: packet.topic }, 'topic extension failed')
-              done(refuse(client, packet, 'the message could not be stored'))
+              done(refuse(client, packet, 'store-unavailable', 'the message could not be stored'))
             },
           )
         return
@@ -85,33 +187,52 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       })
       if (packet.qos === 0) {
         // QoS 0 promises nothing to the device: do not hold it up for the fsync
-        appended.catch((err: Error) => refuse(client, packet, err.message))
+        appended.catch((err: Error) => refuse(client, packet, 'store-unavailable', err.message))
         return done(null)
       }
       appended.then(
         () => done(null),
-        (err: Error) => done(refuse(client, packet, err.message)),
+        (err: Error) => done(refuse(client, packet, 'store-unavailable', err.message)),
       )
     },
     authorizeSubscribe: (client, sub, done) => {
+      const deny = (why: RefusalReason, reason: string) => {
+        refused(why, { clientId: client.id, topic: sub.topic, reason }, 'mqtt subscribe refused')
+        done(null, null) // SUBACK 0x80 for this filter (MQTT-3.9.3)
+      }
+      const tooLong = topicProblem(sub.topic, limits)
+      if (tooLong) return deny('topic-too-long', tooLong)
       let decision = decideSubscribe(who(client), sub.topic, access)
       const ext = extensionOf(sub.topic)
       if (decision.ok && ext) decision = ext.extension.subscribable(sub.topic)
-      if (!decision.ok) {
-        log.warn({ clientId: client.id, topic: sub.topic, reason: decision.reason }, 'mqtt subscribe refused')
-        return done(null, null) // SUBACK 0x80 for this filter (MQTT-3.9.3)
+      if (!decision.ok) return deny('acl-subscribe', decision.reason)
+      const held = subscriptionsOf(client)
+      const pending = granting.get(client) ?? new Set<string>()
+      if (!(sub.topic in held) && !pending.has(sub.topic)) {
+        let count = Object.keys(held).length
+        for (const t of pending) if (!(t in held)) count++
+        if (count >= limits.maxSubscriptionsPerClient)
+          return deny(
+            'max-subscriptions',
+            `a client may hold ${limits.maxSubscriptionsPerClient} subscriptions`,
+          )
+        granting.set(client, pending.add(sub.topic))
       }
       done(null, sub)
     },
     // a client's PUBLISH on an extension topic was input (see authorizePublish), not a message to pass on
-    authorizeForward: (_client, packet) =>
-      extensionOf(packet.topic) && !(typeof packet.payload === 'object' && outgoing.has(packet.payload))
-        ? null
-        : packet,
+    authorizeForward: (_client, packet) => {
+      if (extensionOf(packet.topic) && !(typeof packet.payload === 'object' && outgoing.has(packet.payload)))
+        return null
+      stats.forwarded[packet.qos]++
+      return packet
+    },
   })
 
   const trackerOf = (topic: string): SubscriptionTracker | undefined => extensionOf(topic)?.subscriptions
+  aedes.on('client', () => stats.connects++)
   aedes.on('subscribe', (subs, client) => {
+    granting.delete(client)
     // aedes reports a refused filter with its SUBACK code 0x80 as the qos (lib/handlers/subscribe.js)
     for (const s of subs) if ((s.qos as number) !== 0x80) trackerOf(s.topic)?.add(client, s.topic)
   })
@@ -133,28 +254,63 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       subscribed: () => subscriptions.topics(),
     })
 
-  aedes.on('clientError', (client, err) =>
-    log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
-  )
+  const slow = new WeakSet<Client>()
+  aedes.on('clientError', (client, err) => {
+    if (err.message === 'drain timeout') {
+      // aedes reports it once for each write that was waiting: count the client once
+      if (slow.has(client)) return
+      slow.add(client)
+      refused(
+        'slow-subscriber',
+        { clientId: client.id, ms: limits.drainTimeoutMs },
+        'mqtt client disconnected',
+      )
+    } else log.debug({ clientId: client.id, err: err.message }, 'mqtt client error')
+  })
 
+  const handle = (
+    stream: Duplex,
+    address = (stream as Partial<Socket>).remoteAddress,
+    req?: IncomingMessage,
+  ) => {
+    if (stats.connections >= limits.maxConnections) {
+      refused('max-connections', { address, max: limits.maxConnections }, 'mqtt connection refused')
+      stream.destroy()
+      return
+    }
+    stats.connections++
+    stream.once('close', () => stats.connections--)
+    guardPacketSize(stream, limits.maxPacketBytes, (reason) =>
+      refused('packet-too-large', { address, reason }, 'mqtt connection closed'),
+    )
+    const client = aedes.handle(stream, req)
+    if (address) addresses.set(client, address)
+  }
   const wsServers: WebSocketServer[] = []
 
   return {
     aedes,
-    handle: (stream) => {
-      aedes.handle(stream)
-    },
-    attachWebSocket(server, path) {
+    handle: (stream, address) => handle(stream, address),
+    attachWebSocket(server, path, opts = {}) {
       const wss = new WebSocketServer({ noServer: true })
       wsServers.push(wss)
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) return
+        const forwardedFor = opts.forwarded ? String(req.headers['x-forwarded-for'] ?? '') : ''
+        const address = forwardedFor.split(',').pop()?.trim() || req.socket.remoteAddress
         wss.handleUpgrade(req, socket, head, (ws) => {
           const stream = createWebSocketStream(ws)
           stream.on('error', () => stream.destroy())
-          aedes.handle(stream, req)
+          handle(stream, address, req)
         })
       })
+    },
+    stats: () => stats,
+    disconnect: (username) => {
+      const clients = [...(byLogin.get(username) ?? [])]
+      for (const c of clients) c.close()
+      if (clients.length > 0) log.info({ username, connections: clients.length }, 'mqtt login disconnected')
+      return clients.length
     },
     close: async () => {
       for (const wss of wsServers) {

@@ -25,7 +25,11 @@ export function parseUplinkTopic(topic: string): UplinkTopic | null {
 }
 
 /** Where an uplink came from: our native topic or a LoRaWAN network server's integration topic. */
-export type DeviceTopic = { format: 'native' | 'tts' | 'chirpstack'; deviceId: DeviceId }
+/** LoRaWAN network servers whose MQTT integrations the platform reads: The Things Stack v3, ChirpStack v4. */
+export const LorawanNetwork = z.enum(['tts', 'chirpstack'])
+export type LorawanNetwork = z.infer<typeof LorawanNetwork>
+
+export type DeviceTopic = { format: 'native' | LorawanNetwork; deviceId: DeviceId }
 
 /** The Things Stack v3: `v3/{application id}@{tenant id}/devices/{device id}/up`. */
 const TTS_UPLINK =

@@ -7,6 +7,7 @@ import type {
   DatastreamSpec,
   Id,
   Location,
+  LorawanNetwork,
   HistoricalLocationRecord,
   LocationRecord,
   NewObservation,
@@ -52,8 +53,13 @@ export type DeviceRecord = {
 export type MqttAccount = {
   username: string
   passwordHash: string
-  role: 'device' | 'gateway' | 'admin'
+  /** device: one device's own topics; bridge: a LoRaWAN network server's; gateway: the simulator's. */
+  role: 'device' | 'bridge' | 'gateway' | 'admin'
   deviceId: string | null
+  /** A bridge's network server: it publishes only that server's uplink envelopes. */
+  network?: LorawanNetwork | null
+  /** When the secret was issued (set by the store on each put). */
+  issuedAt?: string
 }
 
 /** The latest value of one stream key for every device of a kind, for live map layers. */
@@ -151,7 +157,9 @@ export type RegistryChange =
   | { change: 'updated'; set: RegistrySet | 'Observations'; id: Id; properties: readonly string[] }
 
 /** New values for an Observation's own properties (validated by the caller); what is not named stays. */
-export type ObservationPatch = Partial<Pick<ObservationRecord, 'phenomenonTime' | 'resultTime' | 'result'>> & {
+export type ObservationPatch = Partial<
+  Pick<ObservationRecord, 'phenomenonTime' | 'resultTime' | 'result'>
+> & {
   /** null removes it. */
   resultQuality?: string | null
 }
@@ -228,8 +236,13 @@ export type Registry = {
     listener: (changes: readonly RegistryChange[]) => void,
     onError?: (err: unknown) => void,
   ): () => void
+  /** Creates or replaces a login (a new secret: rotation). */
   putMqttAccount(a: MqttAccount): Promise<void>
   mqttAccount(username: string): Promise<MqttAccount | null>
+  /** Every login, by username. */
+  mqttAccounts(): Promise<MqttAccount[]>
+  /** Revokes a login; false when there was none. */
+  deleteMqttAccount(username: string): Promise<boolean>
 }
 
 /** Time series of observations. */

@@ -366,7 +366,35 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
       passwordHash: 'h',
       role: 'device',
       deviceId: 'c-6',
+      network: null,
+      issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
     })
+  })
+
+  it('lists, rotates and revokes MQTT logins; a bridge keeps its network server', async () => {
+    const { store } = await open()
+    await store.putMqttAccount({
+      username: 'tts',
+      passwordHash: 'h1',
+      role: 'bridge',
+      deviceId: null,
+      network: 'tts',
+    })
+    await store.putMqttAccount({ username: 'c-1', passwordHash: 'h2', role: 'device', deviceId: 'c-1' })
+    const first = await store.mqttAccount('c-1')
+    expect((await store.mqttAccounts()).map((a) => [a.username, a.role, a.network])).toEqual([
+      ['c-1', 'device', null],
+      ['tts', 'bridge', 'tts'],
+    ])
+    await new Promise((r) => setTimeout(r, 5))
+    await store.putMqttAccount({ username: 'c-1', passwordHash: 'h3', role: 'device', deviceId: 'c-1' })
+    const rotated = await store.mqttAccount('c-1')
+    expect(rotated?.passwordHash).toBe('h3')
+    expect(Date.parse(rotated!.issuedAt!)).toBeGreaterThan(Date.parse(first!.issuedAt!))
+    expect(await store.deleteMqttAccount('c-1')).toBe(true)
+    expect(await store.deleteMqttAccount('c-1')).toBe(false)
+    expect(await store.mqttAccount('c-1')).toBeNull()
+    expect((await store.mqttAccounts()).map((a) => a.username)).toEqual(['tts'])
   })
 
   it('rolls back a failed provisioning completely', async () => {

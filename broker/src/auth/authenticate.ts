@@ -33,10 +33,12 @@ function authError(message: string): Error & { returnCode: number } {
   return Object.assign(new Error(message), { returnCode: BAD_USERNAME_OR_PASSWORD })
 }
 
-function principalOf(a: MqttAccount): Principal {
+function principalOf(a: MqttAccount): Principal | null {
   if (a.role === 'device' && a.deviceId) return { role: 'device', deviceId: a.deviceId }
   if (a.role === 'admin') return { role: 'admin', username: a.username }
-  return { role: 'gateway', username: a.username }
+  if (a.role === 'bridge' && a.network) return { role: 'bridge', username: a.username, network: a.network }
+  if (a.role === 'gateway') return { role: 'gateway', username: a.username }
+  return null // e.g. a device login without its device: nothing it could be allowed
 }
 
 /** Finds out who `username`/`password` is; null when the login is refused. Rejects on lookup failures. */

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { parseDeviceTopic } from '@urbantwin/model'
 import { decidePublish, decideSubscribe, type Principal } from './policy.ts'
 
 const device: Principal = { role: 'device', deviceId: 'c-1' }
 const gateway: Principal = { role: 'gateway', username: 'simulator' }
 const admin: Principal = { role: 'admin', username: 'ops' }
+const tts: Principal = { role: 'bridge', username: 'tts-bridge', network: 'tts' }
+const chirpstack: Principal = { role: 'bridge', username: 'cs-bridge', network: 'chirpstack' }
 const anonymous: Principal = { role: 'anonymous' }
 const writerKey: Principal = { role: 'apikey', keyId: 'k-writer', read: true, writeObservations: true }
 const readerKey: Principal = { role: 'apikey', keyId: 'k-reader', read: true, writeObservations: false }
@@ -85,5 +88,82 @@ describe('subscribe policy', () => {
     expect(decideSubscribe(device, 'urbantwin/v1/devices/c-1/down').ok).toBe(true)
     expect(decideSubscribe(device, 'urbantwin/v1/devices/+/up').ok).toBe(false)
     expect(decideSubscribe(anonymous, 'urbantwin/v1/devices/c-1/up').ok).toBe(false)
+  })
+})
+
+describe("LoRaWAN bridges publish only their network server's uplinks", () => {
+  it('keeps a TTS bridge to TTS envelopes and a ChirpStack bridge to ChirpStack events', () => {
+    const ttsUp = 'v3/awm@muenchen/devices/lds-1/up'
+    const csUp = 'application/1/device/70b3d57ed0051234/event/up'
+    expect(decidePublish(tts, ttsUp)).toEqual({ ok: true })
+    expect(decidePublish(chirpstack, csUp)).toEqual({ ok: true })
+    expect(decidePublish(tts, csUp)).toEqual({
+      ok: false,
+      reason: 'tts bridge tts-bridge may not publish chirpstack uplinks',
+    })
+    expect(decidePublish(chirpstack, 'urbantwin/v1/devices/c-1/up').ok).toBe(false)
+    expect(decidePublish(tts, 'v1.1/Observations').ok).toBe(false)
+    expect(decidePublish(tts, 'city/anything').ok).toBe(false)
+    expect(decideSubscribe(tts, 'v3/#').ok).toBe(false)
+  })
+})
+
+describe('least privilege for the simulator (gateway)', () => {
+  it("reads collection orders and downlinks, not other devices' uplinks", () => {
+    expect(decideSubscribe(gateway, 'urbantwin/v1/collections/orders').ok).toBe(true)
+    expect(decideSubscribe(gateway, 'urbantwin/v1/devices/+/down').ok).toBe(true)
+    expect(decideSubscribe(gateway, 'urbantwin/v1/devices/+/up').ok).toBe(false)
+    expect(decideSubscribe(gateway, 'urbantwin/#').ok).toBe(false)
+  })
+})
+
+describe("MQTT_ALLOW_ANONYMOUS: a plain broker outside the platform's namespaces", () => {
+  const open = { anonymousRead: true, allowAnonymous: true }
+  it("lets anonymous clients publish and subscribe elsewhere, never in the platform's namespaces", () => {
+    expect(decidePublish(anonymous, 'interop/test/1', open)).toEqual({ ok: true })
+    expect(decideSubscribe(anonymous, 'interop/#', open)).toEqual({ ok: true })
+    for (const topic of [
+      'urbantwin/v1/devices/c-1/up',
+      'urbantwin/v1/collections/orders',
+      'v3/awm@muenchen/devices/lds-1/up',
+      'application/1/device/70b3d57ed0051234/event/up',
+      'v1.1/Observations',
+      '$SYS/broker/uptime',
+    ])
+      expect(decidePublish(anonymous, topic, open).ok, topic).toBe(false)
+    for (const filter of ['#', '+/v1/devices/c-1/up', 'urbantwin/#', 'v3/+/devices/+/up', '$SYS/#'])
+      expect(decideSubscribe(anonymous, filter, open).ok, filter).toBe(false)
+    // SensorThings topics stay read-only open data
+    expect(decideSubscribe(anonymous, 'v1.1/Observations', open).ok).toBe(true)
+  })
+  it('is off by default', () => {
+    expect(decidePublish(anonymous, 'interop/test/1')).toEqual({
+      ok: false,
+      reason: 'anonymous clients may not publish',
+    })
+    expect(decideSubscribe(anonymous, 'interop/#').ok).toBe(false)
+  })
+  it('never opens a topic that a device, bridge or gateway uplink would parse as (property)', () => {
+    // real uplink topics of every format with arbitrary ids, and arbitrary topics
+    const id = fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,10}[a-z0-9]$/)
+    const topic = fc.oneof(
+      id.map((d) => `urbantwin/v1/devices/${d}/up`),
+      fc.tuple(id, id, id).map(([a, t, d]) => `v3/${a}@${t}/devices/${d}/up`),
+      fc
+        .tuple(fc.nat(), fc.stringMatching(/^[0-9a-f]{16}$/))
+        .map(([a, e]) => `application/${a}/device/${e}/event/up`),
+      fc
+        .array(fc.stringMatching(/^[a-z0-9@.$+#-]{0,12}$/), { minLength: 1, maxLength: 7 })
+        .map((l) => l.join('/')),
+    )
+    let parsed = 0
+    fc.assert(
+      fc.property(topic, (t) => {
+        if (parseDeviceTopic(t)) parsed++
+        return !(decidePublish(anonymous, t, open).ok && parseDeviceTopic(t) !== null)
+      }),
+      { numRuns: 5000 },
+    )
+    expect(parsed).toBeGreaterThan(1000) // the property was tried on real uplink topics
   })
 })

@@ -53,6 +53,8 @@ import {
   toRegistration,
   toSensor,
   toThing,
+  MQTT_ACCOUNT_SELECT,
+  mqttAccountOf,
 } from './rows.ts'
 
 export type DuckDbStoreOptions = {
@@ -999,23 +1001,28 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     putMqttAccount: (a) =>
       conn.exclusive(async (sql) => {
         await sql.run(
-          `INSERT INTO mqtt_accounts (username, password_hash, role, device_id) VALUES (?, ?, ?, ?)
+          `INSERT INTO mqtt_accounts (username, password_hash, role, device_id, network, issued_at)
+             VALUES (?, ?, ?, ?, ?, now())
            ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role,
-             device_id = excluded.device_id`,
-          [a.username, a.passwordHash, a.role, a.deviceId],
+             device_id = excluded.device_id, network = excluded.network, issued_at = excluded.issued_at`,
+          [a.username, a.passwordHash, a.role, a.deviceId, a.network ?? null],
         )
       }),
     mqttAccount: (username) =>
       conn.exclusive(async (sql) => {
-        const r = await sql.one('SELECT * FROM mqtt_accounts WHERE username = ?', [username])
-        if (!r) return null
-        return {
-          username: String(r.username),
-          passwordHash: String(r.password_hash),
-          role: r.role as 'device' | 'gateway' | 'admin',
-          deviceId: (r.device_id as string | null) ?? null,
-        }
+        const r = await sql.one(`${MQTT_ACCOUNT_SELECT} WHERE username = ?`, [username])
+        return r ? mqttAccountOf(r) : null
       }),
+    mqttAccounts: () =>
+      conn.exclusive(async (sql) =>
+        (await sql.rows(`${MQTT_ACCOUNT_SELECT} ORDER BY username`)).map(mqttAccountOf),
+      ),
+    deleteMqttAccount: (username) =>
+      conn.exclusive(
+        async (sql) =>
+          (await sql.one('DELETE FROM mqtt_accounts WHERE username = ? RETURNING username', [username])) !==
+          null,
+      ),
 
     async appendObservations(obs: readonly NewObservation[]) {
       const rows = await conn.transaction((sql) => insertObservations(conn.conn, sql, obs))

@@ -13,7 +13,7 @@ import {
   type UnitOfMeasurement,
 } from '@urbantwin/model'
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api'
-import type { DeviceRegistration } from '../ports.ts'
+import type { DeviceRegistration, MqttAccount } from '../ports.ts'
 import { isoFromMs, parseJson, type Row } from './sql.ts'
 
 /** Row → record mappers: the only place that knows column names. */
@@ -196,5 +196,23 @@ export function toRegistration(r: Row): DeviceRegistration {
       location: { type: 'Point', coordinates: [Number(r.lon), Number(r.lat)] },
       ...(locationProperties === undefined ? {} : { properties: locationProperties }),
     },
+  }
+}
+
+/** Columns of an MQTT login, its issue time as epoch ms. */
+export const MQTT_ACCOUNT_SELECT = `SELECT username, password_hash, role, device_id, network,
+  epoch_ms(issued_at) AS issued_ms FROM mqtt_accounts`
+
+export function mqttAccountOf(r: Row): MqttAccount {
+  return {
+    username: String(r.username),
+    passwordHash: String(r.password_hash),
+    role: r.role as MqttAccount['role'],
+    deviceId: (r.device_id as string | null) ?? null,
+    network: (r.network as MqttAccount['network']) ?? null,
+    // logins made before issue times were kept have none
+    ...(r.issued_ms === null || r.issued_ms === undefined
+      ? {}
+      : { issuedAt: isoFromMs(Number(r.issued_ms)) }),
   }
 }

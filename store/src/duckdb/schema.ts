@@ -149,7 +149,9 @@ export const SCHEMA = [
     username VARCHAR PRIMARY KEY,
     password_hash VARCHAR NOT NULL,
     role VARCHAR NOT NULL,
-    device_id VARCHAR
+    device_id VARCHAR,
+    network VARCHAR,
+    issued_at TIMESTAMPTZ
   )`,
 ] as const
 
@@ -172,6 +174,12 @@ export const MIGRATIONS: ReadonlyArray<{ table: string; column: string; ddl: str
     table: 'observations',
     column: 'result_quality',
     ddl: 'ALTER TABLE observations ADD COLUMN result_quality VARCHAR',
+  },
+  { table: 'mqtt_accounts', column: 'network', ddl: 'ALTER TABLE mqtt_accounts ADD COLUMN network VARCHAR' },
+  {
+    table: 'mqtt_accounts',
+    column: 'issued_at',
+    ddl: 'ALTER TABLE mqtt_accounts ADD COLUMN issued_at TIMESTAMPTZ',
   },
 ]
 
