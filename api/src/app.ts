@@ -18,6 +18,7 @@ import { rateLimiter, type RateLimits } from './http/rate-limit.ts'
 import { staRouter } from './routes/sta.ts'
 import { layersRouter } from './routes/layers.ts'
 import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
+import { mqttAccountsRouter, type MqttAccountsDeps } from './routes/mqtt-accounts.ts'
 import { quarantineRouter } from './routes/quarantine.ts'
 import { docsRouter } from './routes/docs.ts'
 import { batchHandler } from './routes/batch.ts'
@@ -30,6 +31,8 @@ export type AppDeps = {
   store: Store
   log: Logger
   devices: DevicesDeps
+  /** MQTT logins: list, create, rotate, revoke (`/api/mqtt/accounts`); not served without. */
+  mqttAccounts?: MqttAccountsDeps
   /** Checks API keys (`Authorization: Bearer <key>` or `X-API-Key`), e.g. the platform's hashed key file. */
   auth: ApiKeyVerifier
   /** Largest `$top` a client may ask for. */
@@ -138,6 +141,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1.1', staAccess({ anonymousRead }))
   if (!anonymousRead) app.use('/api/layers', requirePermission('read'))
   app.use('/api/devices', requirePermission('provision'))
+  app.use('/api/mqtt/accounts', requirePermission('provision'))
   app.use('/api/quarantine', requirePermission('quarantine'))
   app.use('/metrics', requirePermission('metrics'))
   app.use(API_PATHS, requireJsonBody)
@@ -157,6 +161,7 @@ export function createApp(deps: AppDeps): Express {
   )
   app.use('/api/layers', layersRouter({ store: deps.store }))
   app.use('/api/devices', devicesRouter(deps.devices))
+  if (deps.mqttAccounts) app.use('/api/mqtt/accounts', mqttAccountsRouter(deps.mqttAccounts))
   app.use('/api/quarantine', quarantineRouter({ store: deps.store, maxTop }))
   const metrics = deps.metrics
   if (metrics) {

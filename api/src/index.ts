@@ -10,6 +10,13 @@ export {
 export { ApiRole, Permission, can, staPermission } from './http/permissions.ts'
 export type { RateLimits } from './http/rate-limit.ts'
 export { DeviceRegistration, type RegisteredDevice, type DevicesDeps } from './routes/devices.ts'
+export {
+  MqttAccountInfo,
+  NewMqttAccount,
+  IssuedMqttLogin,
+  RevokedMqttLogin,
+  type MqttAccountsDeps,
+} from './routes/mqtt-accounts.ts'
 export { OpenDataLicence, defaultOpenData } from './sta/export/licence.ts'
 export { openApiDocument, type OpenApiOptions } from './docs/openapi.ts'
 export { asyncApiDocument, type AsyncApiOptions, type UplinkKind } from './docs/asyncapi.ts'

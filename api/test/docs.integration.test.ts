@@ -29,6 +29,13 @@ function appDeps(store: Store, options: Partial<AppDeps> = {}): AppDeps {
         mqtt: { username: r.deviceId, password: 'secret', topic: `urbantwin/v1/devices/${r.deviceId}/up` },
       }),
     },
+    // the MQTT login routes, served (their behaviour is tested with the platform)
+    mqttAccounts: {
+      list: async () => [],
+      create: async () => 'exists',
+      rotate: async () => null,
+      revoke: async () => null,
+    },
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' }),
     ...options,
   }

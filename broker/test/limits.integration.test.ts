@@ -79,7 +79,7 @@ function granted(c: MqttClient, filters: string | string[]): Promise<number[]> {
     const onPacket = (p: Packet) => {
       if (p.cmd !== 'suback') return
       c.off('packetreceive', onPacket)
-      resolve(p.granted.map((g) => (typeof g === 'number' ? g : g.qos)))
+      resolve(p.granted.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos)))
     }
     c.on('packetreceive', onPacket)
     c.subscribe(filters, () => {})

@@ -4,6 +4,7 @@ import { pino } from 'pino'
 import { simulateCommand } from '@urbantwin/simulators'
 import { Env, envExample } from './config.ts'
 import { apiKeyCommand } from './api-key-command.ts'
+import { mqttAccountCommand } from './mqtt-account-command.ts'
 
 /** `urbantwin …` (`npm run urbantwin -- …`): operator and test-engineer commands. */
 if (existsSync('.env')) process.loadEnvFile('.env') // the settings `npm start` sees (DATA_DIR)
@@ -14,6 +15,14 @@ const log = pino(
 const program = new Command('urbantwin').description('UrbanTwin command line').showHelpAfterError()
 program.addCommand(simulateCommand({ log }))
 program.addCommand(apiKeyCommand({ dataDir: Env.shape.DATA_DIR.parse(process.env.DATA_DIR) }))
+program.addCommand(
+  mqttAccountCommand({
+    url:
+      process.env.URBANTWIN_URL ??
+      `http://127.0.0.1:${Env.shape.HTTP_PORT.parse(process.env.HTTP_PORT) || 8080}`,
+    key: process.env.URBANTWIN_API_KEY,
+  }),
+)
 program
   .command('env-example')
   .description('print the documented settings of `npm start` (.env.example)')

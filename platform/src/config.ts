@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { TimeSeriesEnv } from '@urbantwin/store'
 import { OpenDataLicence, defaultOpenData } from '@urbantwin/api'
+import { MqttEnv } from './config-mqtt.ts'
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)
 
@@ -240,6 +241,7 @@ export const Env = z.object({
     .describe(
       'Express trust proxy behind a reverse proxy, for client addresses (rate limit): a hop count like 1, or proxy addresses/subnets like loopback,10.0.0.0/8; false = use the socket address',
     ),
+  ...MqttEnv.shape,
 })
 export type Config = z.infer<typeof Env>
 

@@ -18,6 +18,8 @@ export type MainSide = {
   observationsCreated(created: readonly ObservationRecord[]): Promise<void>
   /** The registry changed (Store.watchRegistry), for the MQTT feeds. */
   entitiesChanged(changes: readonly RegistryChange[]): Promise<void>
+  /** An MQTT login was revoked or got a new secret: the broker closes its connections; how many. */
+  disconnect(username: string): Promise<number>
 }
 
 /** What the data thread does when the main thread asks. */
@@ -71,7 +73,9 @@ export async function startDataThread(opts: {
     }
     worker.on('message', onMessage)
     worker.once('error', reject)
-    worker.once('exit', (code) => reject(new Error(`the data thread ended (code ${code}) before it was ready`)))
+    worker.once('exit', (code) =>
+      reject(new Error(`the data thread ended (code ${code}) before it was ready`)),
+    )
   })
   worker.on('error', (err) => {
     rpc.close(err)

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
@@ -10,9 +11,11 @@ import { openStore, timeSeriesOptions } from '@urbantwin/store'
 import { openApiKeyStore, API_KEYS_FILE } from './api-keys.ts'
 import { scheduleCompaction } from './compaction.ts'
 import { openDataOf } from './config.ts'
+import { httpTlsOf } from './config-mqtt.ts'
 import type { DataSide, DataThreadInput, MainSide } from './data-thread.ts'
 import { forwardRequest, forwardUpgrade } from './forward.ts'
 import { createLogger } from './logger.ts'
+import { mqttAccountsService } from './mqtt-accounts.ts'
 import { registerDevice } from './provisioning.ts'
 import { createRpc } from './rpc.ts'
 import { viewerDir } from './viewer.ts'
@@ -85,9 +88,11 @@ const data: DataSide = {
           if (!kind) return null
           const registered = await registerDevice(store, kind, r)
           await main.forget(registered.deviceId) // a new calibration or question applies from the next uplink
+          await main.disconnect(registered.deviceId) // it has a new token: the old one's session ends
           return registered
         },
       },
+      mqttAccounts: mqttAccountsService(store, (username) => main.disconnect(username)),
       metrics: () => main.metrics(),
       health: () => main.health(),
       extra: (a) => {
@@ -96,10 +101,13 @@ const data: DataSide = {
         else log.warn({}, 'viewer not built: run npm run build')
       },
     })
-    const s = createServer((req, res) => {
+    const handler: RequestListener = (req, res) => {
       if (isUnder(pathnameOf(req.url), '/flows')) forwardRequest(forward, req, res)
       else app(req, res)
-    })
+    }
+    // HTTPS (and so wss:// for MQTT over WebSocket) when HTTP_TLS_CERT and HTTP_TLS_KEY are set
+    const tls = httpTlsOf(config)
+    const s: Server = tls ? createHttpsServer(tls, handler) : createServer(handler)
     s.on('upgrade', (req, socket, head) => {
       // WebSocket endpoints: /mqtt (broker) and /flows/comms (Node-RED editor), both on the main thread
       const path = pathnameOf(req.url)

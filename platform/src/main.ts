@@ -16,7 +16,7 @@ process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejectio
 const started = Date.now()
 const platform = await startPlatform(config, log)
 const host = config.BIND_HOST === '0.0.0.0' ? 'localhost' : config.BIND_HOST
-const web = `http://${host}:${platform.httpPort}`
+const web = `${config.HTTP_TLS_CERT ? 'https' : 'http'}://${host}:${platform.httpPort}`
 if (platform.firstStart) {
   // Shown once, on the terminal (stderr, never the JSON log on stdout); also in DATA_DIR/initial-credentials.txt.
   const { nodeRedPassword, adminApiKey } = platform.firstStart
@@ -33,11 +33,13 @@ lifecycle.info(
   {
     httpPort: platform.httpPort,
     mqttPort: platform.mqttPort,
+    mqttTlsPort: platform.mqttTlsPort,
     twin: `${web}/`,
     sensorThings: `${web}/v1.1`,
     flows: `${web}/flows`,
     mqtt: `mqtt://${host}:${platform.mqttPort}`,
-    mqttWebSocket: `ws://${host}:${platform.httpPort}/mqtt`,
+    ...(platform.mqttTlsPort ? { mqtts: `mqtts://${host}:${platform.mqttTlsPort}` } : {}),
+    mqttWebSocket: `${config.HTTP_TLS_CERT ? 'wss' : 'ws'}://${host}:${platform.httpPort}/mqtt`,
     startupMs: Date.now() - started,
   },
   'platform ready',

@@ -1,4 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { BrokerStats } from '@urbantwin/broker'
 import type { ConsumerStats, IngestStats } from '@urbantwin/ingest'
 import type { WalStats } from '@urbantwin/store'
 
@@ -7,6 +8,7 @@ export type MetricSources = {
   wal: () => WalStats
   consumer: () => ConsumerStats
   mqttClients: () => number
+  broker: () => BrokerStats
 }
 
 /**
@@ -57,5 +59,21 @@ export function createMetrics(src: MetricSources): Registry {
   )
   gauge('urbantwin_wal_fsyncs_total', 'WAL group commits', [], (g) => g.set(src.wal().fsyncs))
   gauge('urbantwin_mqtt_clients', 'Connected MQTT clients', [], (g) => g.set(src.mqttClients()))
+  gauge('urbantwin_mqtt_connections', 'Open MQTT connections (TCP, TLS, WebSocket)', [], (g) =>
+    g.set(src.broker().connections),
+  )
+  gauge('urbantwin_mqtt_connects_total', 'Accepted MQTT CONNECTs', [], (g) => g.set(src.broker().connects))
+  gauge('urbantwin_mqtt_refused_total', 'What the broker refused, by reason', ['reason'], (g) => {
+    for (const [reason, n] of Object.entries(src.broker().refused)) g.set({ reason }, n)
+  })
+  gauge('urbantwin_mqtt_messages_received_total', 'PUBLISH accepted from clients, by QoS', ['qos'], (g) =>
+    src.broker().received.forEach((n, qos) => g.set({ qos: String(qos) }, n)),
+  )
+  gauge(
+    'urbantwin_mqtt_messages_forwarded_total',
+    'PUBLISH handed to subscribers, by the QoS they were published with',
+    ['qos'],
+    (g) => src.broker().forwarded.forEach((n, qos) => g.set({ qos: String(qos) }, n)),
+  )
   return registry
 }

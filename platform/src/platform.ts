@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { join, resolve } from 'node:path'
 import { createStaMqtt } from '@urbantwin/api'
 import { createBroker, hashToken } from '@urbantwin/broker'
@@ -12,6 +13,7 @@ import type { Logger, ObservationEvent, ObservationRecord } from '@urbantwin/mod
 import { munichScenarios, registryId, runFleet } from '@urbantwin/simulators'
 import { openWal, timeSeriesOptions, type RegistryChange, type WalStats } from '@urbantwin/store'
 import type { Config } from './config.ts'
+import { brokerLimitsOf, mqttTlsOf } from './config-mqtt.ts'
 import { prepareCredentials, type Credentials } from './credentials.ts'
 import { startDataThread } from './data-thread.ts'
 import { provisionDevice } from './provisioning.ts'
@@ -30,6 +32,8 @@ export type PlatformHealth = {
 export type RunningPlatform = {
   httpPort: number
   mqttPort: number
+  /** MQTT over TLS, when MQTT_TLS_CERT and MQTT_TLS_KEY are set. */
+  mqttTlsPort: number | null
   /** What was generated on this start and must be shown to the operator once (never logged). */
   firstStart: Credentials['firstStart']
   /** Settles if the data thread (store and API) ends on its own: the platform cannot go on without it. */
@@ -75,6 +79,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     forget: (_deviceId: string) => {},
     created: (_created: readonly ObservationRecord[]) => {},
     entities: (_changes: readonly RegistryChange[]) => {},
+    disconnect: (_username: string) => 0,
   }
   const data = await startDataThread({
     config,
@@ -86,6 +91,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       forget: async (deviceId) => mainSide.forget(deviceId),
       observationsCreated: async (created) => mainSide.created(created),
       entitiesChanged: async (changes) => mainSide.entities(changes),
+      disconnect: async (username) => mainSide.disconnect(username),
     },
   })
   const { store } = data
@@ -146,26 +152,40 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       await consumer.stop()
     })
 
-    let mqttClients = () => 0
-    const metrics = createMetrics({
-      ingest: () => ingest.stats(),
-      wal: () => wal.stats(),
-      consumer: () => consumer.stats(),
-      mqttClients: () => mqttClients(),
-    })
+    const mqttTls = mqttTlsOf(config) // unreadable PEM files stop the start here, before any port opens
     const broker = await createBroker({
       log: log.child({ component: 'broker' }),
       account: (u) => store.mqttAccount(u),
       wal,
       extensions: [sta],
       anonymousRead: config.API_ANONYMOUS_READ,
+      allowAnonymous: config.MQTT_ALLOW_ANONYMOUS,
+      limits: brokerLimitsOf(config),
       apiKey: mqttApiKeyLogin(apiKeys),
     })
-    mqttClients = () => broker.aedes.connectedClients
+    if (config.MQTT_ALLOW_ANONYMOUS)
+      log.warn(
+        {},
+        "MQTT_ALLOW_ANONYMOUS=true: clients without a login may publish and subscribe outside the platform's topics (interoperability tests only)",
+      )
+    const metrics = createMetrics({
+      ingest: () => ingest.stats(),
+      wal: () => wal.stats(),
+      consumer: () => consumer.stats(),
+      mqttClients: () => broker.aedes.connectedClients,
+      broker: () => broker.stats(),
+    })
     stops.push(() => broker.close())
     const tcp = createTcpServer(broker.handle)
     const mqttPort = await listen(tcp, config.MQTT_PORT, config.BIND_HOST)
     stops.push(() => close(tcp))
+    let mqttTlsPort: number | null = null
+    if (mqttTls) {
+      const tls = createTlsServer(mqttTls, broker.handle)
+      tls.on('tlsClientError', (err) => log.debug({ err: err.message }, 'mqtt tls handshake failed'))
+      mqttTlsPort = await listen(tls, config.MQTT_TLS_PORT, config.BIND_HOST)
+      stops.push(() => close(tls))
+    }
 
     mainSide = {
       health: (): PlatformHealth => ({
@@ -179,6 +199,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       forget: (deviceId) => ingest.forget(deviceId),
       created: (created) => sta.created(created),
       entities: (changes) => sta.entities(changes),
+      disconnect: (username) => broker.disconnect(username),
     }
     const server = createHttpServer()
     const flows = createFlows({
@@ -194,7 +215,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       if (isUnder(pathnameOf(req.url), '/flows')) flows.app(req, res)
       else res.writeHead(404).end()
     })
-    broker.attachWebSocket(server, '/mqtt')
+    // reached only through the public port's forwarder, which appends the client's address
+    broker.attachWebSocket(server, '/mqtt', { forwarded: true })
     server.on('upgrade', (req, socket) => {
       // WebSocket endpoints: /mqtt (broker) and /flows/comms (Node-RED editor); nothing else.
       const path = pathnameOf(req.url)
@@ -207,7 +229,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     await flows.start()
     stops.push(() => flows.stop())
     const internalPort = await listen(server, 0, '127.0.0.1')
-    const httpPort = await data.control.serve({ mqttPort, forward: { host: '127.0.0.1', port: internalPort } })
+    const httpPort = await data.control.serve({
+      mqttPort,
+      forward: { host: '127.0.0.1', port: internalPort },
+    })
     stops.push(() => data.control.closeHttp())
     boundHttpPort = httpPort
 
@@ -237,7 +262,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       })
       stops.push(() => run.stop())
     }
-    return { httpPort, mqttPort, firstStart, failed: data.failed, stop: stopAll }
+    return { httpPort, mqttPort, mqttTlsPort, firstStart, failed: data.failed, stop: stopAll }
   } catch (err) {
     await stopAll()
     throw err

@@ -26,8 +26,12 @@ export function mqttApiKeyLogin(
 }
 
 /** Where clients reach the platform: PUBLIC_URL, else the HTTP listener as `npm start` prints it. */
-export function publicUrl(config: Pick<Config, 'PUBLIC_URL' | 'BIND_HOST'>, httpPort: number): string {
+export function publicUrl(
+  config: Pick<Config, 'PUBLIC_URL' | 'BIND_HOST' | 'HTTP_TLS_CERT'>,
+  httpPort: number,
+): string {
   if (config.PUBLIC_URL) return config.PUBLIC_URL
   const host = config.BIND_HOST === '0.0.0.0' || config.BIND_HOST === '::' ? 'localhost' : config.BIND_HOST
-  return `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`
+  const scheme = config.HTTP_TLS_CERT ? 'https' : 'http'
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${httpPort}`
 }

@@ -13,6 +13,8 @@ export type PlatformProcess = {
   dataDir: string
   httpPort: number
   mqttPort: number
+  /** MQTT over TLS, when the platform was given a certificate. */
+  mqttTlsPort: number | null
   base: string
   logs: LogLine[]
   stderr: string[]
@@ -102,6 +104,7 @@ export async function startPlatformProcess(opts: {
     dataDir: join(opts.dataDir, 'data'),
     httpPort,
     mqttPort: Number(ready.mqttPort),
+    mqttTlsPort: typeof ready.mqttTlsPort === 'number' ? ready.mqttTlsPort : null,
     base: `http://127.0.0.1:${httpPort}`,
     logs,
     stderr,

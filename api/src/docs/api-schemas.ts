@@ -3,6 +3,12 @@ import { ContainerFeature, ContainerLayer, GeoJsonPoint, Id } from '@urbantwin/m
 import type { QuarantinedMessage as QuarantinedRecord } from '@urbantwin/store'
 import type { ErrorCode } from '../http/errors.ts'
 import { RegisteredDevice } from '../routes/devices.ts'
+import {
+  IssuedMqttLogin,
+  MqttAccountInfo,
+  NewMqttAccount,
+  RevokedMqttLogin,
+} from '../routes/mqtt-accounts.ts'
 import { OpenDataLicence } from '../sta/export/licence.ts'
 
 /**
@@ -81,6 +87,11 @@ export function apiSchemas(): Record<string, z.ZodType> {
   return {
     Error: ErrorBody,
     RegisteredDevice,
+    MqttAccountInfo,
+    MqttAccountList: z.object({ value: z.array(MqttAccountInfo) }),
+    NewMqttAccount,
+    IssuedMqttLogin,
+    RevokedMqttLogin,
     ContainerLayer,
     ContainerFeature,
     QuarantinedMessage,

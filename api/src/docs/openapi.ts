@@ -130,6 +130,9 @@ function operation(o: Operation, anonymousRead: boolean): Json {
       description: 'A property name of the entity',
       schema: { type: 'string', enum: [...o.properties] },
     })
+  for (const [, name] of o.path.matchAll(/\{(\w+)\}/g))
+    if (name !== 'id' && name !== 'property')
+      parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } })
   for (const q of o.query ?? []) parameters.push(ref('parameters', q))
   const errors = new Set<number>([503, ...(o.errors ?? [])])
   if (o.access !== 'public') [401, 403, 429].forEach((s) => errors.add(s))
