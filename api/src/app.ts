@@ -27,6 +27,9 @@ import { asyncApiDocument, type UplinkKind } from './docs/asyncapi.ts'
 import { defaultOpenData } from './sta/export/licence.ts'
 import type { z } from 'zod'
 
+/** Readiness of each part of the platform, by name: `ok`, and why not. */
+export type Readiness = Record<string, { ok: boolean; detail?: string }>
+
 export type AppDeps = {
   store: Store
   log: Logger
@@ -63,6 +66,8 @@ export type AppDeps = {
   metrics?: () => Promise<{ contentType: string; body: string }>
   /** Health facts reported at /api/health. */
   health?: () => Record<string, unknown> | Promise<Record<string, unknown>>
+  /** Readiness at /api/ready: each part (broker, store, time series, WAL) and whether it can take work. */
+  ready?: () => Promise<Readiness>
   /** What the MQTT document (/api/asyncapi.json, /docs/mqtt) describes beyond the API's own schemas. */
   docs?: {
     /** Device kinds whose uplink payloads are documented (`deviceKinds` of @urbantwin/devices). */
@@ -109,6 +114,12 @@ export function createApp(deps: AppDeps): Express {
   // for probes: before keys and limits
   app.get('/api/health', async (_req, res) => {
     res.json({ status: 'ok', ...(await deps.health?.()) })
+  })
+  // 503 while a part cannot take work (a load balancer then sends clients elsewhere)
+  app.get('/api/ready', async (_req, res) => {
+    const checks = (await deps.ready?.()) ?? {}
+    const ready = Object.values(checks).every((c) => c.ok)
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks })
   })
   // the documents and the reference pages are public and static, like the health check: before keys and limits
   const openData = deps.openData ?? defaultOpenData()

@@ -1,4 +1,4 @@
-export { createApp, API_DEFAULTS, type AppDeps } from './app.ts'
+export { createApp, API_DEFAULTS, type AppDeps, type Readiness } from './app.ts'
 export { HttpError } from './http/errors.ts'
 export {
   requirePermission,

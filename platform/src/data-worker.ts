@@ -13,6 +13,7 @@ import { scheduleCompaction } from './compaction.ts'
 import { openDataOf } from './config.ts'
 import { httpTlsOf } from './config-mqtt.ts'
 import type { DataSide, DataThreadInput, MainSide } from './data-thread.ts'
+import type { PlatformHealth } from './platform.ts'
 import { forwardRequest, forwardUpgrade } from './forward.ts'
 import { createLogger } from './logger.ts'
 import { mqttAccountsService } from './mqtt-accounts.ts'
@@ -95,6 +96,24 @@ const data: DataSide = {
       mqttAccounts: mqttAccountsService(store, (username) => main.disconnect(username)),
       metrics: () => main.metrics(),
       health: () => main.health(),
+      ready: async () => {
+        const h = (await main.health().catch(() => ({}))) as Partial<PlatformHealth>
+        const wal = h.wal
+        return {
+          broker: h.broker?.listening ? { ok: true } : { ok: false, detail: 'the MQTT listener is not up' },
+          store: await store.mqttAccount('').then(
+            () => ({ ok: true }),
+            (err: unknown) => ({ ok: false, detail: `the store does not answer: ${(err as Error).message}` }),
+          ),
+          timeSeries: h.timeSeries?.reachable
+            ? { ok: true }
+            : { ok: false, detail: `${config.TS_BACKEND} refuses writes (ingest retries from the WAL)` },
+          wal:
+            wal && wal.bytes < wal.maxBytes * 0.9
+              ? { ok: true }
+              : { ok: false, detail: 'the write-ahead log is (nearly) full: publishes are being refused' },
+        }
+      },
       extra: (a) => {
         const dir = viewerDir()
         if (dir) a.use(express.static(dir, { index: 'index.html', maxAge: '1h' }))

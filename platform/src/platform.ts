@@ -27,6 +27,7 @@ export type PlatformHealth = {
   consumer: ConsumerStats
   mqttClients: number
   timeSeries: { backend: Config['TS_BACKEND']; reachable: boolean }
+  broker: { listening: boolean; connections: number }
 }
 
 export type RunningPlatform = {
@@ -194,6 +195,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         consumer: consumer.stats(),
         mqttClients: broker.aedes.connectedClients,
         timeSeries: { backend: config.TS_BACKEND, reachable: consumer.stats().storeDownSince === null },
+        broker: { listening: tcp.listening, connections: broker.stats().connections },
       }),
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
       forget: (deviceId) => ingest.forget(deviceId),

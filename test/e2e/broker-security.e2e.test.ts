@@ -149,6 +149,15 @@ describe('the broker of npm start: TLS, logins managed by operators, refusals in
     expect((await api('POST', '/api/mqtt/accounts', { role: 'device', username: 'nobody' })).status).toBe(400)
   })
 
+  it('is ready at /api/ready: broker listening, store answering, time series reachable, WAL with room', async () => {
+    const res = await fetch(`${p.base}/api/ready`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { broker: { ok: true }, store: { ok: true }, timeSeries: { ok: true }, wal: { ok: true } },
+    })
+  })
+
   it('counts refusals by reason in /metrics', async () => {
     const text = await (await fetch(`${p.base}/metrics`, { headers: admin })).text()
     const count = (reason: string) =>

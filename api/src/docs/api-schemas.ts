@@ -101,6 +101,10 @@ export function apiSchemas(): Record<string, z.ZodType> {
       byCategory: z.record(z.string(), z.number().int().min(0)),
     }),
     Health: z.looseObject({ status: z.literal('ok') }).describe('Liveness, and what the platform adds'),
+    Ready: z.object({
+      status: z.enum(['ready', 'not ready']),
+      checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+    }),
     GeoJsonExport,
     Catalogue: z
       .looseObject({ '@context': z.unknown(), '@id': z.string(), '@type': z.literal('dcat:Catalog') })

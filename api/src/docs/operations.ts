@@ -358,6 +358,16 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/ready',
+    tag: 'Service',
+    summary:
+      'Readiness: broker, store, time series and WAL can take work (for probes: no key, no rate limit)',
+    description: 'Answers 503 with the same body while any check fails.',
+    access: 'public',
+    ok: { status: 200, description: 'Ready', content: JSON_ONLY('Ready') },
+  },
+  {
+    method: 'get',
     path: '/api/openapi.json',
     tag: 'Service',
     summary: 'This document (OpenAPI 3.1)',
