@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ApiRole } from '@urbantwin/api'
 import { API_KEYS_FILE, openApiKeyStore, type ApiKeyInfo } from './api-keys.ts'
+import { textTable } from './text-table.ts'
 
 export type ApiKeyCommandDeps = {
   /** DATA_DIR of the platform (the key file lives there), unless --data-dir says otherwise. */
@@ -30,17 +31,7 @@ function table(keys: ApiKeyInfo[]): string {
     ['ID', 'ROLE', 'STATUS', 'CREATED', 'EXPIRES', 'NAME'],
     ...keys.map((k) => [k.id, k.role, k.status, k.createdAt, k.expiresAt ?? '-', k.name]),
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  )
+  return textTable(rows)
 }
 
 /**

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import { IssuedMqttLogin, MqttAccountInfo, RevokedMqttLogin } from '@urbantwin/api'
 import { LorawanNetwork } from '@urbantwin/model'
 import { z } from 'zod'
+import { textTable } from './text-table.ts'
 
 export type MqttAccountCommandDeps = {
   /** The running platform's address (from HTTP_PORT), unless --url or URBANTWIN_URL say otherwise. */
@@ -18,17 +19,7 @@ function table(accounts: MqttAccountInfo[]): string {
     ['USERNAME', 'ROLE', 'DEVICE', 'NETWORK', 'ISSUED'],
     ...accounts.map((a) => [a.username, a.role, a.deviceId ?? '-', a.network ?? '-', a.issuedAt ?? '-']),
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  )
+  return textTable(rows)
 }
 
 /**
