@@ -82,8 +82,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   /** Connected clients by the username they logged in with, to disconnect them when it is revoked. */
   const byLogin = new Map<string, Set<Client>>()
   const addresses = new WeakMap<Client, string>()
-  /** CONNECT keepalives, checked with the login (see `authenticate`). */
-  const keepalives = new WeakMap<Client, number>()
+  /** What the CONNECT asked, checked with the login (see `authenticate`): keepalive, and an empty id. */
+  const connects = new WeakMap<Client, { keepalive: number; emptyPersistentId: boolean }>()
   /** Filters granted in a SUBSCRIBE that aedes may not have added yet (it runs them in parallel). */
   const granting = new WeakMap<Client, Set<string>>()
   const connectRate =
@@ -124,7 +124,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     maxTopicLevels: limits.maxTopicLevels,
     drainTimeout: limits.drainTimeoutMs,
     preConnect: (client, packet, done) => {
-      keepalives.set(client, packet.keepalive ?? 0)
+      connects.set(client, {
+        keepalive: packet.keepalive ?? 0,
+        emptyPersistentId: !packet.clientId && packet.clean === false,
+      })
       const address = addresses.get(client)
       if (!connectRate || !address || limits.rateExempt(address)) return done(null, true)
       connectRate.consume(address).then(
@@ -136,7 +139,16 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       )
     },
     authenticate: (client, username, password, done) => {
-      const problem = keepaliveProblem(keepalives.get(client) ?? 0, limits)
+      const asked = connects.get(client)
+      if (asked?.emptyPersistentId) {
+        // MQTT-3.1.3-8: a zero-length ClientId needs CleanSession=1 (aedes would make up an id and accept)
+        log.debug({}, 'mqtt connect refused: a zero-length client id with a persistent session')
+        return done(
+          Object.assign(new Error('a zero-length client id needs a clean session'), { returnCode: 2 }),
+          false,
+        )
+      }
+      const problem = keepaliveProblem(asked?.keepalive ?? 0, limits)
       if (problem) {
         refused('keepalive', { clientId: client.id, reason: problem }, 'mqtt connect refused')
         // MQTT 3.1.1 cannot tell a client which keepalive to use: mosquitto answers "identifier rejected"
@@ -144,7 +156,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       }
       authenticate(client, username, password, (err, ok) => {
         if (err || !ok) stats.refused.login++
-        else if (username) {
+        // a connection that closed while its login was looked up is gone: keeping it would leak it
+        else if (username && !client.conn.destroyed) {
           const clients = byLogin.get(username) ?? new Set()
           byLogin.set(username, clients.add(client))
           client.conn.once('close', () => {
