@@ -16,6 +16,7 @@ import {
 } from './limits/limits.ts'
 import { guardPacketSize } from './limits/packet-size.ts'
 import { createStats, type BrokerStats, type RefusalReason } from './stats.ts'
+import type { Cluster } from './cluster/redis.ts'
 import { createSubscriptionTracker, type SubscriptionTracker } from './subscriptions.ts'
 import type { TopicExtension } from './topic-extension.ts'
 
@@ -36,6 +37,8 @@ export type BrokerDeps = LoginDeps & {
   allowAnonymous?: boolean
   /** Bounds on what one client may ask (defaults: {@link DEFAULT_LIMITS}). */
   limits?: Partial<BrokerLimits>
+  /** Sessions, retained messages and deliveries shared with other nodes through Redis ({@link redisCluster}). */
+  cluster?: Cluster
   /** Clock, for `receivedAt`. */
   now?: () => Date
 }
@@ -59,6 +62,9 @@ export type Broker = {
   disconnect: (username: string) => number
   close: () => Promise<void>
 }
+
+/** Tells every node of a cluster to close a login's connections (admins may watch it under `$SYS`). */
+const DISCONNECT_TOPIC = '$SYS/urbantwin/disconnect'
 
 /** The filters a client holds (aedes keeps them on the client, untyped). */
 const subscriptionsOf = (client: Client) =>
@@ -121,6 +127,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const authenticate = createAuthenticate(deps, principals)
 
   const aedes = await Aedes.createBroker({
+    ...(deps.cluster ? { persistence: deps.cluster.persistence, mq: deps.cluster.mq } : {}),
     maxTopicLevels: limits.maxTopicLevels,
     drainTimeout: limits.drainTimeoutMs,
     preConnect: (client, packet, done) => {
@@ -267,6 +274,18 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       subscribed: () => subscriptions.topics(),
     })
 
+  const disconnectHere = (username: string) => {
+    const clients = [...(byLogin.get(username) ?? [])]
+    for (const c of clients) c.close()
+    if (clients.length > 0) log.info({ username, connections: clients.length }, 'mqtt login disconnected')
+    return clients.length
+  }
+  if (deps.cluster)
+    deps.cluster.mq.on(DISCONNECT_TOPIC, (packet: { payload: Buffer | string }, cb: () => void) => {
+      disconnectHere(String(packet.payload))
+      cb()
+    })
+
   const slow = new WeakSet<Client>()
   aedes.on('clientError', (client, err) => {
     if (err.message === 'drain timeout') {
@@ -320,10 +339,20 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     },
     stats: () => stats,
     disconnect: (username) => {
-      const clients = [...(byLogin.get(username) ?? [])]
-      for (const c of clients) c.close()
-      if (clients.length > 0) log.info({ username, connections: clients.length }, 'mqtt login disconnected')
-      return clients.length
+      // the other nodes of a cluster close theirs when the notice reaches them
+      if (deps.cluster)
+        aedes.publish(
+          {
+            cmd: 'publish',
+            topic: DISCONNECT_TOPIC,
+            payload: Buffer.from(username),
+            qos: 0,
+            retain: false,
+            dup: false,
+          },
+          () => {},
+        )
+      return disconnectHere(username)
     },
     close: async () => {
       for (const wss of wsServers) {
@@ -331,6 +360,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         wss.close()
       }
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      await deps.cluster?.close()
     },
   }
 }

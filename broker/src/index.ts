@@ -1,4 +1,5 @@
 export { createBroker, type Broker, type BrokerDeps } from './broker.ts'
+export { redisCluster, type Cluster } from './cluster/redis.ts'
 export { DEFAULT_LIMITS, isLoopback, type BrokerLimits } from './limits/limits.ts'
 export { REFUSAL_REASONS, type BrokerStats, type RefusalReason } from './stats.ts'
 export { hashSecret, hashToken, verifySecret, generateSecret } from './auth/credentials.ts'

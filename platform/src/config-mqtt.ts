@@ -22,6 +22,13 @@ export const MqttEnv = z.object({
     'PEM certificate for HTTPS on HTTP_PORT (the API, the viewer, and MQTT over secure WebSocket, wss://…/mqtt)',
   ),
   HTTP_TLS_KEY: pemPath.describe('PEM file of the private key of HTTP_TLS_CERT'),
+  MQTT_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
+    .optional()
+    .describe(
+      "Redis (redis://host:port/db) for the broker's persistent sessions, offline queues and retained messages, which then survive a restart; several broker processes on one Redis act as one broker. Default: in memory",
+    ),
   MQTT_ALLOW_ANONYMOUS: flag('false').describe(
     "Like mosquitto's allow_anonymous, for interoperability tests: clients without a login may also publish and subscribe outside the platform's topics (urbantwin/…, v3/…, application/…, v1.1/…); logged as a warning at start",
   ),

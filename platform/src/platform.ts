@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { createServer as createTlsServer } from 'node:tls'
 import { join, resolve } from 'node:path'
 import { createStaMqtt } from '@urbantwin/api'
-import { createBroker, hashToken } from '@urbantwin/broker'
+import { createBroker, hashToken, redisCluster } from '@urbantwin/broker'
 import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { pathnameOf } from '@urbantwin/flows/paths'
@@ -163,6 +163,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       allowAnonymous: config.MQTT_ALLOW_ANONYMOUS,
       limits: brokerLimitsOf(config),
       apiKey: mqttApiKeyLogin(apiKeys),
+      ...(config.MQTT_REDIS_URL ? { cluster: redisCluster(config.MQTT_REDIS_URL) } : {}),
     })
     if (config.MQTT_ALLOW_ANONYMOUS)
       log.warn(
