@@ -12,6 +12,7 @@ import { openApiKeyStore, API_KEYS_FILE } from './api-keys.ts'
 import { scheduleCompaction } from './compaction.ts'
 import { openDataOf } from './config.ts'
 import { httpTlsOf } from './config-mqtt.ts'
+import { createHttpMetrics } from './http-metrics.ts'
 import type { DataSide, DataThreadInput, MainSide } from './data-thread.ts'
 import type { PlatformHealth } from './platform.ts'
 import { forwardRequest, forwardUpgrade } from './forward.ts'
@@ -54,6 +55,7 @@ const stopCompaction =
     : async () => {}
 
 let server: Server | null = null
+const httpMetrics = createHttpMetrics()
 
 const data: DataSide = {
   async serve({ mqttPort, forward }) {
@@ -94,7 +96,11 @@ const data: DataSide = {
         },
       },
       mqttAccounts: mqttAccountsService(store, (username) => main.disconnect(username)),
-      metrics: () => main.metrics(),
+      // the main thread's metrics (broker, WAL, ingest), then this thread's (HTTP latency)
+      metrics: async () => {
+        const m = await main.metrics()
+        return { contentType: m.contentType, body: m.body + (await httpMetrics.registry.metrics()) }
+      },
       health: () => main.health(),
       ready: async () => {
         const h = (await main.health().catch(() => ({}))) as Partial<PlatformHealth>
@@ -121,6 +127,7 @@ const data: DataSide = {
       },
     })
     const handler: RequestListener = (req, res) => {
+      httpMetrics.track(req, res)
       if (isUnder(pathnameOf(req.url), '/flows')) forwardRequest(forward, req, res)
       else app(req, res)
     }

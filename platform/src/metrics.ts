@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { BrokerStats } from '@urbantwin/broker'
 import type { ConsumerStats, IngestStats } from '@urbantwin/ingest'
 import type { WalStats } from '@urbantwin/store'
@@ -15,8 +15,14 @@ export type MetricSources = {
  * Prometheus metrics (prom-client), read from the live counters at each scrape: messages in,
  * observations stored, quarantine by category, WAL backlog and disk use, store outages.
  */
-export function createMetrics(src: MetricSources): Registry {
+export function createMetrics(src: MetricSources): { registry: Registry; storeWriteSeconds: Histogram } {
   const registry = new Registry()
+  const storeWriteSeconds = new Histogram({
+    name: 'urbantwin_store_write_duration_seconds',
+    help: 'One ingest batch written to the store (decoded readings of up to a WAL read)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  })
   collectDefaultMetrics({ register: registry, prefix: 'urbantwin_process_' })
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
@@ -75,5 +81,5 @@ export function createMetrics(src: MetricSources): Registry {
     ['qos'],
     (g) => src.broker().forwarded.forEach((n, qos) => g.set({ qos: String(qos) }, n)),
   )
-  return registry
+  return { registry, storeWriteSeconds }
 }

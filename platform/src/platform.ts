@@ -137,10 +137,25 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         sta.observations(events)
       },
     })
+    // read at each scrape, once everything runs (the broker is made below)
+    const metrics = createMetrics({
+      ingest: () => ingest.stats(),
+      wal: () => wal.stats(),
+      consumer: () => consumer.stats(),
+      mqttClients: () => broker.aedes.connectedClients,
+      broker: () => broker.stats(),
+    })
     const consumer = createWalConsumer({
       wal,
       prepare: ingest.prepare,
-      handle: ingest.store,
+      handle: async (prepared) => {
+        const end = metrics.storeWriteSeconds.startTimer()
+        try {
+          await ingest.store(prepared)
+        } finally {
+          end()
+        }
+      },
       log: log.child({ component: 'ingest' }),
       // DuckDB is checkpointed before it confirms; a TSDB may lose what it acknowledged if it is killed
       commitLagMs: config.WAL_COMMIT_LAG_MS ?? (timeSeries.backend === 'duckdb' ? 0 : 60_000),
@@ -170,13 +185,6 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         {},
         "MQTT_ALLOW_ANONYMOUS=true: clients without a login may publish and subscribe outside the platform's topics (interoperability tests only)",
       )
-    const metrics = createMetrics({
-      ingest: () => ingest.stats(),
-      wal: () => wal.stats(),
-      consumer: () => consumer.stats(),
-      mqttClients: () => broker.aedes.connectedClients,
-      broker: () => broker.stats(),
-    })
     stops.push(() => broker.close())
     const tcp = createTcpServer(broker.handle)
     const mqttPort = await listen(tcp, config.MQTT_PORT, config.BIND_HOST)
@@ -198,7 +206,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         timeSeries: { backend: config.TS_BACKEND, reachable: consumer.stats().storeDownSince === null },
         broker: { listening: tcp.listening, connections: broker.stats().connections },
       }),
-      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
       forget: (deviceId) => ingest.forget(deviceId),
       created: (created) => sta.created(created),
       entities: (changes) => sta.entities(changes),

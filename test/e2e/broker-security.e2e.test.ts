@@ -167,5 +167,10 @@ describe('the broker of npm start: TLS, logins managed by operators, refusals in
     expect(count('max-connections')).toBe(0)
     expect(text).toMatch(/^urbantwin_mqtt_messages_received_total\{qos="1"\} [1-9]/m)
     expect(text).toMatch(/^urbantwin_mqtt_connections \d+$/m)
+    // latency histograms: the API's by route family, the store's per ingest batch (the uplinks above)
+    expect(text).toMatch(
+      /^urbantwin_http_request_duration_seconds_count\{method="POST",route="\/api\/mqtt",status="200"\} [1-9]/m,
+    )
+    expect(text).toMatch(/^urbantwin_store_write_duration_seconds_count [1-9]/m)
   })
 })
