@@ -201,7 +201,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       // aedes calls this before it sends PUBACK/PUBREC (lib/handlers/publish.js): durable before the ack
       const appended = deps.wal.append({
         topic: packet.topic,
-        payload: new Uint8Array(bytesOf(packet.payload)),
+        payload: bytesOf(packet.payload), // a Buffer is a Uint8Array: no copy (the WAL encodes it before the ack)
         receivedAt: now().toISOString(),
         clientId: client.id,
       })
