@@ -4,11 +4,11 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { TestCertificates } from '@urbantwin/broker/testing'
+import { freePort } from '@urbantwin/broker/testing/redis'
 import { startMosquitto } from '@urbantwin/simulators'
 import { ServerReady, ServerStats, type Command, type Reply } from './broker-wire.ts'
 
@@ -164,17 +164,6 @@ async function startMosquittoBroker(certs: TestCertificates): Promise<BrokerUnde
       return null
     },
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 export type Generator = {

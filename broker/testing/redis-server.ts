@@ -10,7 +10,8 @@ export const REDIS_MISSING = `redis-server not found at ${REDIS_BIN}: apt-get in
 
 export type RedisServer = { url: string; port: number; pid: number; stop(): Promise<void> }
 
-function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 right now (a server that binds it later may still lose a race for it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
