@@ -23,6 +23,7 @@ export { asyncApiDocument, type AsyncApiOptions, type UplinkKind } from './docs/
 export { MQTT_CHANNELS, type MqttChannel } from './docs/mqtt-channels.ts'
 export { observationJson, select, type Links } from './sta/serialize.ts'
 export { parseQuery } from './sta/odata/parse.ts'
+export { ENTITY_SETS } from './sta/query.ts'
 export {
   createStaMqtt,
   type StaMqtt,

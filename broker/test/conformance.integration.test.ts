@@ -9,6 +9,7 @@ import { generate } from 'mqtt-packet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startBroker, type Peer, type TestBroker } from './harness.ts'
 import { waitFor } from './wait-for.ts'
+import { connectPacket } from './raw-client.ts'
 
 const text = (m: IPublishPacket) => String(m.payload)
 /** What a subscriber can observe of a delivered message. */
@@ -542,14 +543,7 @@ describe('MQTT 3.1.1 conformance', () => {
       const { raw } = await b.raw({ clientId: 'twice' })
       raw.send({ cmd: 'pingreq' })
       await raw.next('pingresp')
-      raw.send({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive: 60,
-        clientId: 'twice',
-      })
+      raw.send(connectPacket({ clientId: 'twice' }))
       await raw.whenClosed('the connection to be closed') // MQTT-3.1.0-2
       expect(raw.pending()).toEqual([]) // no second CONNACK
     })
@@ -584,14 +578,7 @@ describe('MQTT 3.1.1 conformance', () => {
 
     it('answers an unsupported protocol level with CONNACK 1 and closes', async () => {
       const raw = await b.socket()
-      raw.send({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepalive: 60,
-        clientId: 'v5',
-      })
+      raw.send(connectPacket({ protocolVersion: 5, clientId: 'v5' }))
       expect((await raw.next('connack')).returnCode).toBe(1) // MQTT-3.1.2-2
       await raw.whenClosed('the connection to be closed')
     })

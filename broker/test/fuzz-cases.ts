@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check'
 import { generate, type Packet } from 'mqtt-packet'
+import { connectPacket } from './raw-client.ts'
 
 /** Stands in a topic or id for bytes that are not UTF-8; replaced after `generate` (same length). */
 const BAD_UTF8 = 'BADUTF8'
@@ -45,19 +46,18 @@ const messageId = fc.oneof(
 )
 const payload = fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b))
 
-function connectPacket(
+function loginConnect(
   login: 'none' | 'admin' | 'wrong',
   fields: { clientId: string; clean: boolean; keepalive: number; protocolVersion: 3 | 4 | 5 },
   password: string,
 ): Packet {
-  return {
-    cmd: 'connect',
+  return connectPacket({
     protocolId: fields.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
     ...fields,
     ...(login === 'none'
       ? {}
       : { username: 'ops', password: Buffer.from(login === 'admin' ? password : 'nope') }),
-  }
+  })
 }
 
 /** Every packet type mqtt-packet can generate, those only a server sends included. */
@@ -74,7 +74,7 @@ const packet = (password: string): fc.Arbitrary<Packet> =>
       })
       .map(
         ({ login, will, ...fields }) =>
-          ({ ...connectPacket(login, fields, password), ...(will ? { will } : {}) }) as Packet,
+          ({ ...loginConnect(login, fields, password), ...(will ? { will } : {}) }) as Packet,
       ),
     weighted(4, {
       cmd: fc.constant('publish' as const),
@@ -130,7 +130,7 @@ function encode(p: Packet, badUtf8: number[]): Buffer | null {
 }
 
 /** MQTT-2.2.3 variable-length encoding. */
-function remainingLength(n: number): number[] {
+export function remainingLength(n: number): number[] {
   const out: number[] = []
   do {
     let byte = n % 128
@@ -244,7 +244,7 @@ const prefix = (password: string) =>
         .string({ minLength: 1, maxLength: 10 })
         .map((id) =>
           generate(
-            connectPacket(
+            loginConnect(
               'admin',
               { clientId: `fuzz-${id}`, clean: true, keepalive: 60, protocolVersion: 4 },
               password,

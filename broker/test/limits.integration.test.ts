@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger, type Inbound } from '@urbantwin/model'
 import { openWal, type MqttAccount, type Wal } from '@urbantwin/store'
 import { createBroker, hashSecret, type Broker, type BrokerDeps } from '../src/index.ts'
+import { RawClient } from './raw-client.ts'
 import { waitFor } from './wait-for.ts'
 
 /** One broker per test, with the limits under test set low; real aedes, WAL and mqtt.js on loopback. */
@@ -99,17 +100,6 @@ function raw(port: number): Promise<Socket & { ended: Promise<void> }> {
   })
 }
 
-/** A minimal MQTT 3.1.1 CONNECT without a login (MQTT-3.1). */
-function connectPacket(clientId: string, keepalive = 60): Buffer {
-  const id = Buffer.from(clientId)
-  const body = Buffer.concat([
-    Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, keepalive >> 8, keepalive & 0xff]),
-    Buffer.from([id.length >> 8, id.length & 0xff]),
-    id,
-  ])
-  return Buffer.concat([Buffer.from([0x10, body.length]), body])
-}
-
 describe('broker limits: each refusal is counted by reason, and the broker serves on', () => {
   it('closes a connection whose packet is over the size limit, at its header', async () => {
     const { broker, port } = await rig({ limits: { maxPacketBytes: 1024 } })
@@ -190,15 +180,11 @@ describe('broker limits: each refusal is counted by reason, and the broker serve
     // anonymous clients may use lab/… on a broker that allows them
     const { broker, port } = await rig({ allowAnonymous: true, limits: { drainTimeoutMs: 300 } })
     // the stuck subscriber: CONNECT + SUBSCRIBE on a raw socket, then it never reads again
-    const stuck = await raw(port)
-    stuck.write(connectPacket('stuck'))
-    stuck.write(Buffer.from([0x82, 0x0a, 0, 1, 0, 5, 0x6c, 0x61, 0x62, 0x2f, 0x23, 0])) // SUBSCRIBE lab/# QoS 0
-    await waitFor(
-      () =>
-        (broker.aedes as unknown as { clients: Record<string, unknown> }).clients.stuck ? true : undefined,
-      'the stuck subscriber',
-    )
-    stuck.pause()
+    const { raw: stuck } = await RawClient.connect(port, { clientId: 'stuck' })
+    sockets.push(stuck.socket)
+    stuck.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lab/#', qos: 0 }] })
+    await stuck.next('suback')
+    stuck.socket.pause()
     const healthy = await client(port, ops)
     await healthy.subscribeAsync('lab/#')
     let got = 0

@@ -14,6 +14,7 @@ import { generate, parser } from 'mqtt-packet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mutatedSession, randomBytes, type Case } from './fuzz-cases.ts'
 import { startBroker, type TestBroker } from './harness.ts'
+import { connectPacket } from './raw-client.ts'
 import { waitFor } from './wait-for.ts'
 
 /** How long the broker may take to answer, or to close a connection we half-closed. */
@@ -222,16 +223,13 @@ describe('a connection that closes while its login is looked up', () => {
     })
     try {
       const raw = await b.socket()
-      raw.send({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive: 60,
-        clientId: 'gone-during-login',
-        username: b.admin.username,
-        password: Buffer.from(b.admin.password),
-      })
+      raw.send(
+        connectPacket({
+          clientId: 'gone-during-login',
+          username: b.admin.username,
+          password: Buffer.from(b.admin.password),
+        }),
+      )
       await waitFor(() => (loginStarted ? true : undefined), 'the login lookup to start')
       raw.destroy()
       await until(async () => (await b.openConnections()) === 0, 'the broker to see the connection close')

@@ -4,6 +4,19 @@ import { waitFor } from './wait-for.ts'
 
 type PacketOf<C extends Packet['cmd']> = Extract<Packet, { cmd: C }>
 
+/** An MQTT 3.1.1 CONNECT: clean session, keepalive 60 s (the broker refuses 0), empty client id, unless told. */
+export function connectPacket(fields: Partial<IConnectPacket> = {}): IConnectPacket {
+  return {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 60,
+    clientId: '',
+    ...fields,
+  }
+}
+
 /**
  * An MQTT 3.1.1 client on a bare TCP socket, for what mqtt.js will not do: withhold an
  * acknowledgement, stay silent past its keepalive, send a second CONNECT or bytes that are no packet.
@@ -45,15 +58,7 @@ export class RawClient {
     connect: Partial<IConnectPacket>,
   ): Promise<{ raw: RawClient; connack: IConnackPacket }> {
     const raw = await RawClient.open(port)
-    raw.send({
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 60,
-      clientId: '',
-      ...connect,
-    })
+    raw.send(connectPacket(connect))
     return { raw, connack: await raw.next('connack') }
   }
 

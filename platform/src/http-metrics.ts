@@ -1,21 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Histogram, Registry } from 'prom-client'
+import { ENTITY_SETS } from '@urbantwin/api'
 
-/** SensorThings entity sets: the route label of `/v1.1/<set>…` (anything else is `other`, to bound labels). */
-const STA_SETS = new Set([
-  'Things',
-  'Locations',
-  'HistoricalLocations',
-  'Datastreams',
-  'MultiDatastreams',
-  'Sensors',
-  'ObservedProperties',
-  'Observations',
-  'FeaturesOfInterest',
-  'CreateObservations',
-  '$batch',
-  'catalogue',
-])
+/** Route labels under `/v1.1`: the entity sets (STA 9.2.1) and the other resources (anything else is `other`). */
+const STA_SETS = new Set<string>([...ENTITY_SETS, 'CreateObservations', '$batch', 'catalogue'])
 const API_FAMILIES = new Set([
   'layers',
   'devices',

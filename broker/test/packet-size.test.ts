@@ -1,18 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createPacketSizeScanner } from './packet-size.ts'
+import { createPacketSizeScanner } from '../src/limits/packet-size.ts'
+import { remainingLength } from './fuzz-cases.ts'
 
 /** An MQTT packet: type byte, Remaining Length (MQTT-2.2.3 variable-length encoding), body. */
 function packet(bodyLength: number): Uint8Array {
-  const length: number[] = []
-  let x = bodyLength
-  do {
-    let byte = x % 128
-    x = Math.floor(x / 128)
-    if (x > 0) byte |= 0x80
-    length.push(byte)
-  } while (x > 0)
-  return Uint8Array.from([0x30, ...length, ...new Array<number>(bodyLength).fill(0x61)])
+  return Uint8Array.from([0x30, ...remainingLength(bodyLength), ...new Array<number>(bodyLength).fill(0x61)])
 }
 
 const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]))
