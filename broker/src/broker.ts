@@ -17,6 +17,8 @@ import {
 import { guardPacketSize } from './limits/packet-size.ts'
 import { createStats, type BrokerStats, type RefusalReason } from './stats.ts'
 import type { Cluster } from './cluster/redis.ts'
+import type { SessionStore } from './sessions/journal.ts'
+import { SessionState, withDupOnResend } from './sessions/state.ts'
 import { createSubscriptionTracker, type SubscriptionTracker } from './subscriptions.ts'
 import type { TopicExtension } from './topic-extension.ts'
 
@@ -39,6 +41,11 @@ export type BrokerDeps = LoginDeps & {
   limits?: Partial<BrokerLimits>
   /** Sessions, retained messages and deliveries shared with other nodes through Redis ({@link redisCluster}). */
   cluster?: Cluster
+  /**
+   * Without a cluster: persistent sessions, retained messages and wills journalled to a file
+   * ({@link openSessionStore}), so they survive a restart. Neither: in memory only. Closed with the broker.
+   */
+  sessions?: SessionStore
   /** Clock, for `receivedAt`. */
   now?: () => Date
 }
@@ -127,7 +134,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const authenticate = createAuthenticate(deps, principals)
 
   const aedes = await Aedes.createBroker({
-    ...(deps.cluster ? { persistence: deps.cluster.persistence, mq: deps.cluster.mq } : {}),
+    persistence: withDupOnResend(
+      deps.cluster?.persistence ?? deps.sessions?.persistence ?? new SessionState(), // the last in memory only
+    ),
+    ...(deps.cluster ? { mq: deps.cluster.mq } : {}),
     maxTopicLevels: limits.maxTopicLevels,
     drainTimeout: limits.drainTimeoutMs,
     preConnect: (client, packet, done) => {
@@ -361,6 +371,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       }
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
       await deps.cluster?.close()
+      await deps.sessions?.close()
     },
   }
 }

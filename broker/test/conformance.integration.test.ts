@@ -2,7 +2,8 @@
  * MQTT 3.1.1 conformance of our broker (aedes 1.2 behind createBroker), seen from independent clients:
  * mqtt.js 5 where it can express the case, bare sockets with mqtt-packet where it cannot. Grouped by
  * section of the OASIS standard; each test names the normative statements it checks.
- * Sessions live in aedes' default in-memory persistence: reconnects happen within one broker instance.
+ * Sessions live in the journalled session store the platform uses (src/sessions); reconnects happen
+ * within one broker instance here, across a restart in sessions.integration.test.ts.
  */
 import type { IPublishPacket } from 'mqtt'
 import { generate } from 'mqtt-packet'
@@ -367,10 +368,9 @@ describe('MQTT 3.1.1 conformance', () => {
       again.send({ cmd: 'puback', messageId: resent.messageId })
     })
 
-    // DEFECT (aedes 1.2.0): a PUBLISH re-sent on session resumption carries DUP=0. aedes never sets the
-    // DUP flag on outgoing packets (lib/handlers/connect.js emptyQueue writes the stored packet as is,
-    // aedes-persistence stores it with dup: false), so a receiver cannot tell a retransmission.
-    it.skip('sets DUP=1 on a re-sent PUBLISH (defect: aedes re-sends with DUP=0)', async () => {
+    // aedes 1.2.0 writes a resumed session's queue as its persistence streams it, and aedes-persistence
+    // keeps dup: false; our session store marks a PUBLISH that already had its packet identifier
+    it('sets DUP=1 on a re-sent PUBLISH', async () => {
       const { raw } = await unacknowledged('slow-dup', 1)
       raw.destroy()
       const again = await reconnect('slow-dup')

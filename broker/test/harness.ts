@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt'
 import { silentLogger, type Inbound } from '@urbantwin/model'
 import { openWal, type MqttAccount, type Wal } from '@urbantwin/store'
-import { createBroker, generateSecret, hashToken, type Broker } from '../src/index.ts'
+import { createBroker, generateSecret, hashToken, openSessionStore, type Broker } from '../src/index.ts'
 import { RawClient } from './raw-client.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -51,6 +51,8 @@ export type HarnessOptions = {
   onConnection?: (socket: Socket) => void
   /** Awaited by every account lookup: holds logins back, as a slow account store would. */
   beforeLogin?: () => Promise<void>
+  /** The session journal (default: a new one beside the WAL); a second broker on the same file resumes its sessions. */
+  sessionsPath?: string
 }
 
 /** Starts the broker on 127.0.0.1, port 0, with a temporary WAL and two in-memory accounts. */
@@ -66,6 +68,10 @@ export async function startBroker(opts: HarnessOptions = {}): Promise<TestBroker
   ])
   const broker = await createBroker({
     log: silentLogger,
+    sessions: await openSessionStore({
+      path: opts.sessionsPath ?? join(walDir, 'sessions.journal'),
+      log: silentLogger,
+    }),
     account: async (u) => {
       await opts.beforeLogin?.()
       return accounts.get(u) ?? null

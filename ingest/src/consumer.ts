@@ -36,6 +36,11 @@ export type ConsumerStats = {
   storeDownSince: string | null
   /** Last WAL record handed to the store (the checkpoint may lag behind it by commitLagMs). */
   consumedSeq: number
+  /**
+   * When the oldest record read from the WAL but not yet stored was received (null when everything read
+   * is stored): now minus this is how far ingest lags behind the broker.
+   */
+  unstoredSince: string | null
 }
 
 export type WalConsumer = {
@@ -66,6 +71,7 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
     lastError: null,
     storeDownSince: null,
     consumedSeq: opts.wal.checkpoint(),
+    unstoredSince: null,
   }
   /** Stored but not yet checkpointed: (seq, when the store confirmed it). */
   const confirmed: Array<{ seq: number; at: number }> = []
@@ -128,11 +134,13 @@ export function createWalConsumer<P = readonly WalRecord[]>(opts: ConsumerOption
         ahead = null
         const { batch, prepared } = await next
         if (batch.length === 0) {
+          stats.unstoredSince = null
           for (const w of idleWaiters.splice(0)) w()
           await sleep(commitLagMs > 0 ? Math.min(1000, commitLagMs) : 1000)
           continue
         }
         firstSeq = batch[0]!.seq
+        stats.unstoredSince = batch[0]!.receivedAt
         ahead = fetchBatch(batch.at(-1)!.seq)
         ahead.catch(() => undefined) // its failure surfaces when it is awaited, or not at all after a stop
         const t0 = now()

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { DEFAULT_LIMITS, type BrokerLimits } from '@urbantwin/broker'
+import { DEFAULT_LIMITS, SESSION_DEFAULTS, type BrokerLimits } from '@urbantwin/broker'
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback)
@@ -27,8 +27,14 @@ export const MqttEnv = z.object({
     .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
     .optional()
     .describe(
-      "Redis (redis://host:port/db) for the broker's persistent sessions, offline queues and retained messages, which then survive a restart; several broker processes on one Redis act as one broker. Default: in memory",
+      "Redis (redis://host:port/db) for the broker's persistent sessions, offline queues and retained messages, shared by several broker processes, which then act as one broker. Default: a journal in DATA_DIR (one process)",
     ),
+  MQTT_SESSIONS_SYNC_MS: int(0, 60_000, SESSION_DEFAULTS.syncMs).describe(
+    "Without MQTT_REDIS_URL, persistent sessions, offline queues, retained messages and wills are journalled to DATA_DIR/mqtt/sessions.journal. Each change is written at once (a killed process loses none); fsync at most this often (ms), like Redis' appendfsync everysec; 0 = fsync every change before the broker goes on",
+  ),
+  MQTT_MAX_QUEUED: int(1, 10_000_000, SESSION_DEFAULTS.maxQueuedPerClient).describe(
+    "Messages queued for one offline persistent session (and in flight to it); further ones are dropped and counted, like mosquitto's max_queued_messages",
+  ),
   MQTT_ALLOW_ANONYMOUS: flag('false').describe(
     "Like mosquitto's allow_anonymous, for interoperability tests: clients without a login may also publish and subscribe outside the platform's topics (urbantwin/…, v3/…, application/…, v1.1/…); logged as a warning at start",
   ),

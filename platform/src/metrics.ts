@@ -1,5 +1,5 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { BrokerStats } from '@urbantwin/broker'
+import type { BrokerStats, SessionStoreStats } from '@urbantwin/broker'
 import type { ConsumerStats, IngestStats } from '@urbantwin/ingest'
 import type { WalStats } from '@urbantwin/store'
 
@@ -9,6 +9,8 @@ export type MetricSources = {
   consumer: () => ConsumerStats
   mqttClients: () => number
   broker: () => BrokerStats
+  /** The broker's session journal (none with MQTT_REDIS_URL: Redis holds the sessions). */
+  sessions: () => SessionStoreStats | null
 }
 
 /**
@@ -64,6 +66,15 @@ export function createMetrics(src: MetricSources): { registry: Registry; storeWr
     g.set(src.wal().maxBytes),
   )
   gauge('urbantwin_wal_fsyncs_total', 'WAL group commits', [], (g) => g.set(src.wal().fsyncs))
+  gauge(
+    'urbantwin_wal_lag_seconds',
+    'Age of the oldest reading read from the WAL and not yet stored (0 when ingest has caught up)',
+    [],
+    (g) => {
+      const since = src.consumer().unstoredSince
+      g.set(since === null ? 0 : Math.max(0, (Date.now() - Date.parse(since)) / 1000))
+    },
+  )
   gauge('urbantwin_mqtt_clients', 'Connected MQTT clients', [], (g) => g.set(src.mqttClients()))
   gauge('urbantwin_mqtt_connections', 'Open MQTT connections (TCP, TLS, WebSocket)', [], (g) =>
     g.set(src.broker().connections),
@@ -81,5 +92,27 @@ export function createMetrics(src: MetricSources): { registry: Registry; storeWr
     ['qos'],
     (g) => src.broker().forwarded.forEach((n, qos) => g.set({ qos: String(qos) }, n)),
   )
+  const session = (name: string, help: string, value: (s: SessionStoreStats) => number) =>
+    gauge(name, help, [], (g) => {
+      const s = src.sessions()
+      if (s) g.set(value(s))
+    })
+  session(
+    'urbantwin_mqtt_sessions',
+    'Persistent MQTT sessions (cleanSession=0) with subscriptions',
+    (s) => s.sessions,
+  )
+  session(
+    'urbantwin_mqtt_session_queued_messages',
+    'Messages queued or in flight for persistent sessions',
+    (s) => s.queued,
+  )
+  session(
+    'urbantwin_mqtt_session_dropped_total',
+    'Messages not queued because a persistent session’s queue was full (MQTT_MAX_QUEUED)',
+    (s) => s.dropped,
+  )
+  session('urbantwin_mqtt_retained_messages', 'Retained messages held by the broker', (s) => s.retained)
+  session('urbantwin_mqtt_session_journal_bytes', 'Size of the session journal file', (s) => s.bytes)
   return { registry, storeWriteSeconds }
 }

@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { createServer as createTlsServer } from 'node:tls'
 import { join, resolve } from 'node:path'
 import { createStaMqtt } from '@urbantwin/api'
-import { createBroker, hashToken, redisCluster } from '@urbantwin/broker'
+import { createBroker, hashToken, openSessionStore, redisCluster } from '@urbantwin/broker'
 import { deviceKind } from '@urbantwin/devices'
 import { createFlows, hashPassword, isUnder } from '@urbantwin/flows'
 import { pathnameOf } from '@urbantwin/flows/paths'
@@ -144,6 +144,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       consumer: () => consumer.stats(),
       mqttClients: () => broker.aedes.connectedClients,
       broker: () => broker.stats(),
+      sessions: () => sessions?.stats() ?? null,
     })
     const consumer = createWalConsumer({
       wal,
@@ -169,6 +170,16 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     })
 
     const mqttTls = mqttTlsOf(config) // unreadable PEM files stop the start here, before any port opens
+    // Redis holds the sessions of a cluster; a single node journals them in the data directory
+    const sessions = config.MQTT_REDIS_URL
+      ? null
+      : await openSessionStore({
+          path: join(dataDir, 'mqtt', 'sessions.journal'),
+          log: log.child({ component: 'broker' }),
+          syncMs: config.MQTT_SESSIONS_SYNC_MS,
+          maxQueuedPerClient: config.MQTT_MAX_QUEUED,
+        })
+    if (sessions) stops.push(() => sessions.close()) // the broker closes it first; this if it never started
     const broker = await createBroker({
       log: log.child({ component: 'broker' }),
       account: (u) => store.mqttAccount(u),
@@ -179,6 +190,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       limits: brokerLimitsOf(config),
       apiKey: mqttApiKeyLogin(apiKeys),
       ...(config.MQTT_REDIS_URL ? { cluster: redisCluster(config.MQTT_REDIS_URL) } : {}),
+      ...(sessions ? { sessions } : {}),
     })
     if (config.MQTT_ALLOW_ANONYMOUS)
       log.warn(

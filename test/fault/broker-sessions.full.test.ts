@@ -1,24 +1,34 @@
-import mqtt from 'mqtt'
+import mqtt, { type IPublishPacket } from 'mqtt'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startRedis, type RedisServer } from '@urbantwin/broker/testing/redis'
 import {
   NO_SIMULATION,
+  eventually,
   registerContainer,
+  secretsOf,
   startPlatformProcess,
   tempDataDir,
   type PlatformProcess,
 } from '../src/index.ts'
 
-/** A device's persistent MQTT session (cleanSession=false) across a restart of npm start's process. */
-describe('persistent MQTT sessions survive a platform restart with MQTT_REDIS_URL', () => {
-  const tmp = tempDataDir()
+/**
+ * Persistent MQTT sessions (cleanSession=false) across a `kill -9` of npm start's process and a new start:
+ * in the session journal of the data directory (one node, the default), and in Redis (MQTT_REDIS_URL).
+ */
+describe('persistent MQTT sessions survive kill -9 of the platform', () => {
   const running: PlatformProcess[] = []
+  const dirs: { remove: () => void }[] = []
   let redis: RedisServer | undefined
   afterAll(async () => {
     for (const p of running) await p.stop('SIGKILL')
     await redis?.stop()
-    tmp.remove()
+    for (const d of dirs) d.remove()
   })
+  const start = async (dataDir: string, env: Record<string, string>) => {
+    const p = await startPlatformProcess({ dataDir, env })
+    running.push(p)
+    return p
+  }
 
   /** Connects as the device with a persistent session; the CONNACK's session-present flag. */
   async function sessionPresent(p: PlatformProcess, password: string, subscribe: boolean): Promise<boolean> {
@@ -36,24 +46,76 @@ describe('persistent MQTT sessions survive a platform restart with MQTT_REDIS_UR
     return present.sessionPresent
   }
 
-  it('keeps the session in Redis: session present after a kill -9 and a new start; without Redis it is gone', async () => {
-    redis = await startRedis()
-    const env = { ...NO_SIMULATION, MQTT_REDIS_URL: redis.url }
-    const first = await startPlatformProcess({ dataDir: tmp.dir, env })
-    running.push(first)
-    const { mqtt: login } = await registerContainer(first, 'sess-1')
-    expect(await sessionPresent(first, login.password, true)).toBe(false) // a new session
-    expect(await sessionPresent(first, login.password, false)).toBe(true)
-    await first.stop('SIGKILL')
+  for (const where of ['the data directory', 'Redis'] as const)
+    it(`keeps a device's session in ${where}: session present after a kill -9 and a new start`, async () => {
+      const tmp = tempDataDir()
+      dirs.push(tmp)
+      let env: Record<string, string> = { ...NO_SIMULATION }
+      if (where === 'Redis') {
+        redis = await startRedis()
+        env = { ...env, MQTT_REDIS_URL: redis.url }
+      }
+      const first = await start(tmp.dir, env)
+      const { mqtt: login } = await registerContainer(first, 'sess-1')
+      expect(await sessionPresent(first, login.password, true)).toBe(false) // a new session
+      expect(await sessionPresent(first, login.password, false)).toBe(true)
+      await first.stop('SIGKILL')
 
-    const second = await startPlatformProcess({ dataDir: tmp.dir, env })
-    running.push(second)
-    expect(await sessionPresent(second, login.password, false)).toBe(true)
+      const second = await start(tmp.dir, env)
+      expect(await sessionPresent(second, login.password, false)).toBe(true)
+      await second.stop()
+    }, 120_000)
+
+  it('delivers a QoS 1 message queued for an offline session, and keeps a retained message, after a kill -9 (journal)', async () => {
+    const tmp = tempDataDir()
+    dirs.push(tmp)
+    // anonymous clients on topics outside the platform's namespaces: a plain broker's behaviour, enough here
+    const env = { ...NO_SIMULATION, MQTT_ALLOW_ANONYMOUS: 'true' }
+    const first = await start(tmp.dir, env)
+    const url = `mqtt://127.0.0.1:${first.mqttPort}`
+    const sleeper = await mqtt.connectAsync(url, {
+      clientId: 'night-shift',
+      clean: false,
+      reconnectPeriod: 0,
+    })
+    await sleeper.subscribeAsync('interop/#', { qos: 1 })
+    await sleeper.endAsync()
+    const pub = await mqtt.connectAsync(url, { reconnectPeriod: 0 })
+    await pub.publishAsync('interop/a', 'queued while offline', { qos: 1 })
+    await pub.publishAsync('interop/status', 'up', { qos: 1, retain: true })
+    await pub.endAsync()
+    // aedes sends a QoS 1 PUBACK before it routes the message (TOOLCHAIN.md); routed, it is in the journal
+    const admin = { authorization: `Bearer ${secretsOf(first).apiAdminKey}` }
+    await eventually(async () => {
+      const text = await (await fetch(`${first.base}/metrics`, { headers: admin })).text()
+      const routed =
+        /^urbantwin_mqtt_retained_messages 1$/m.test(text) &&
+        /^urbantwin_mqtt_session_queued_messages 2$/m.test(text) // interop/a and interop/status
+      return routed ? true : undefined
+    }, 'the broker to route both messages')
+    await first.stop('SIGKILL') // no shutdown: what the journal holds is what was written before the kill
+
+    const second = await start(tmp.dir, env)
+    const url2 = `mqtt://127.0.0.1:${second.mqttPort}`
+    const got: IPublishPacket[] = []
+    const again = mqtt.connect(url2, { clientId: 'night-shift', clean: false, reconnectPeriod: 0 })
+    again.on('message', (_t, _p, packet) => got.push(packet))
+    const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
+      again.once('connect', resolve)
+      again.once('error', reject)
+    })
+    expect(connack.sessionPresent).toBe(true)
+    const queued = await eventually(
+      async () => got.find((m) => m.topic === 'interop/a'),
+      'the queued message',
+    )
+    expect([String(queued.payload), queued.qos]).toEqual(['queued while offline', 1])
+    await again.endAsync()
+    const reader = await mqtt.connectAsync(url2, { reconnectPeriod: 0 })
+    const retained = new Promise<Buffer>((resolve) => reader.on('message', (_t, payload) => resolve(payload)))
+    await reader.subscribeAsync('interop/status', { qos: 1 })
+    expect(String(await retained)).toBe('up')
+    await reader.endAsync()
     await second.stop()
-
-    // the peer: the same data without Redis keeps sessions in memory only
-    const third = await startPlatformProcess({ dataDir: tmp.dir, env: { ...NO_SIMULATION } })
-    running.push(third)
-    expect(await sessionPresent(third, login.password, false)).toBe(false)
   }, 120_000)
 })
