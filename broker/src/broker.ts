@@ -220,6 +220,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         appended.catch((err: Error) => refuse(client, packet, 'store-unavailable', err.message))
         return done(null)
       }
+      if (packet.qos === 1) routeNow(client, packet)
       appended.then(
         () => done(null),
         (err: Error) => done(refuse(client, packet, 'store-unavailable', err.message)),
@@ -258,6 +259,38 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       return packet
     },
   })
+
+  /**
+   * QoS 1 device uplinks go to subscribers as soon as they were handed to the WAL; only the PUBACK waits for the
+   * fsync. aedes sends the PUBACK and then routes (`broker.publish`): for these packets that call only waits for
+   * the routing begun here, so that a client's next packets wait for it as they would (aedes' backpressure;
+   * without it routings pile up in mqemitter, whose queue recurses). Not QoS 2: aedes spots a retransmitted
+   * QoS 2 PUBLISH only after authorizePublish, and routing it here would deliver it twice.
+   */
+  type Publish = (packet: PublishPacket, client: Client | null, done?: (err?: Error) => void) => void
+  // what aedes' handlers call (its types know only publish(packet, callback))
+  const publish = aedes.publish.bind(aedes) as unknown as Publish
+  /** Early routings not yet finished: who waits for them. Finished ones are marked `null`. */
+  const routedEarly = new WeakMap<object, ((err?: Error) => void) | null | undefined>()
+  const routeNow = (client: Client, packet: PublishPacket) => {
+    routedEarly.set(packet, undefined)
+    publish(packet, client, (err) => {
+      if (err) log.warn({ clientId: client.id, topic: packet.topic, err: err.message }, 'mqtt routing failed')
+      const waiting = routedEarly.get(packet)
+      if (waiting) {
+        routedEarly.delete(packet)
+        waiting()
+      } else routedEarly.set(packet, null)
+    })
+  }
+  ;(aedes as unknown as { publish: Publish }).publish = (packet, client, done) => {
+    if (!routedEarly.has(packet)) return publish(packet, client, done)
+    const state = routedEarly.get(packet)
+    if (state === null) {
+      routedEarly.delete(packet)
+      done?.()
+    } else routedEarly.set(packet, done ?? (() => {}))
+  }
 
   const trackerOf = (topic: string): SubscriptionTracker | undefined => extensionOf(topic)?.subscriptions
   aedes.on('client', () => stats.connects++)

@@ -113,6 +113,36 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
     expect((await wal.read(0, 10)).map((r) => r.topic)).toEqual(['urbantwin/v1/devices/c-1/up'])
   })
 
+  it('delivers a QoS 1 uplink to subscribers while its PUBACK waits for the WAL, once; QoS 2 only after PUBREC', async () => {
+    let open!: () => void
+    gate = new Promise((r) => (open = r))
+    const sub = await connect({ username: 'ops', password: 'ops-pw' })
+    const got: string[] = []
+    sub.on('message', (topic, payload) => got.push(`${topic} ${String(payload)}`))
+    await sub.subscribeAsync('urbantwin/v1/devices/+/up', { qos: 1 })
+    const c = await connect({ username: 'c-1', password: 'token-1' })
+    let acked = false
+    const publish = c
+      .publishAsync('urbantwin/v1/devices/c-1/up', 'one', { qos: 1 })
+      .then(() => (acked = true))
+    await waitFor(() => got[0], 'the uplink at the subscriber')
+    expect(acked).toBe(false) // the device still waits: its PUBACK needs the WAL
+    let received = false
+    const exactlyOnce = c
+      .publishAsync('urbantwin/v1/devices/c-1/up', 'two', { qos: 2 })
+      .then(() => (received = true))
+    await new Promise((r) => setTimeout(r, 150)) // give an early QoS 2 delivery every chance to arrive
+    expect(got).toEqual(['urbantwin/v1/devices/c-1/up one'])
+    expect(received).toBe(false)
+    open()
+    await Promise.all([publish, exactlyOnce])
+    // aedes' own routing after the PUBACK was skipped: one copy each
+    await sub.subscribeAsync('barrier/y', { qos: 1 })
+    await sub.publishAsync('barrier/y', 'b', { qos: 1 })
+    await waitFor(() => got.find((m) => m.startsWith('barrier/y')), 'the barrier')
+    expect(got).toEqual(['urbantwin/v1/devices/c-1/up one', 'urbantwin/v1/devices/c-1/up two', 'barrier/y b'])
+  })
+
   it('refuses QoS 1 publishes with a reason when the WAL is full, and loses nothing it acked', async () => {
     await broker.close()
     await wal.close()
