@@ -175,9 +175,12 @@ describe('ingest from the write-ahead log into the real embedded store', () => {
     consumer.start()
     await vi.waitFor(() => expect(prepared).toEqual([1, 3])) // batch 3–4 decoded while 1–2 is held
     expect(writes).toBe(1)
+    // the lag that /metrics reports: the oldest record read and not yet stored
+    expect(consumer.stats().unstoredSince).toBe(up(enc({ fillingLevel: 0 }), 0).receivedAt)
     failNext = true
     release()
     await consumer.caughtUp()
+    expect(consumer.stats().unstoredSince).toBeNull()
     // the failed batch 1–2 and the one read ahead were dropped and read again from the checkpoint
     expect(prepared).toEqual([1, 3, 1, 3, 5])
     expect(ingest.stats()).toMatchObject({ storeFailures: 1, stored: 6, duplicates: 0 })

@@ -172,5 +172,8 @@ describe('the broker of npm start: TLS, logins managed by operators, refusals in
       /^urbantwin_http_request_duration_seconds_count\{method="POST",route="\/api\/mqtt",status="200"\} [1-9]/m,
     )
     expect(text).toMatch(/^urbantwin_store_write_duration_seconds_count [1-9]/m)
+    // the WAL's lag behind the broker, and the session journal of this single node
+    expect(text).toMatch(/^urbantwin_wal_lag_seconds \d/m)
+    expect(text).toMatch(/^urbantwin_mqtt_session_journal_bytes \d+$/m)
   })
 })

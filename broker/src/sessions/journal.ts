@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs'
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from '@urbantwin/model'
+import { syncDir } from '@urbantwin/store'
 import { SessionState, type SessionRecord } from './state.ts'
 
 export type SessionStoreOptions = {
@@ -245,14 +246,4 @@ async function replay(state: SessionState, path: string, log: Logger): Promise<n
   const { sessions, queued, retained } = state.counts()
   log.info({ path, sessions, queued, retained, unreadable }, 'mqtt sessions restored')
   return unreadable
-}
-
-/** fsync a directory so a renamed file survives a crash (POSIX). */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
 }

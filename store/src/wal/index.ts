@@ -1,2 +1,2 @@
-export { openWal, WalFullError, type Wal, type WalOptions, type WalStats } from './wal.ts'
+export { openWal, syncDir, WalFullError, type Wal, type WalOptions, type WalStats } from './wal.ts'
 export type { WalRecord } from './record.ts'

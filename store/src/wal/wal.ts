@@ -278,8 +278,8 @@ async function readCheckpoint(dir: string): Promise<number> {
   }
 }
 
-/** fsync the directory so a new segment file survives a crash (POSIX). */
-async function syncDir(dir: string): Promise<void> {
+/** fsync a directory so a file created or renamed in it survives a crash (POSIX). */
+export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
   try {
     await fh.sync()
