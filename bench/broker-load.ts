@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import tls from 'node:tls'
 import { generate, parser, type Packet } from 'mqtt-packet'
+import { connectPacket } from '@urbantwin/broker/testing/packets'
 import {
   Credentials,
   PAYLOAD_BYTES,
@@ -90,15 +91,13 @@ function mqttConnect(
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       socket.setNoDelay(true)
       socket.write(
-        generate({
-          cmd: 'connect',
-          protocolId: 'MQTT',
-          protocolVersion: 4,
-          clientId,
-          clean: true,
-          keepalive: KEEPALIVE_S,
-          ...(login && { username: login[0], password: Buffer.from(login[1], 'utf8') }),
-        }),
+        generate(
+          connectPacket({
+            clientId,
+            keepalive: KEEPALIVE_S,
+            ...(login && { username: login[0], password: Buffer.from(login[1], 'utf8') }),
+          }),
+        ),
       )
     })
   })

@@ -19,6 +19,7 @@ import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { generate, parser, type Packet } from 'mqtt-packet'
+import { connectPacket } from '@urbantwin/broker/testing/packets'
 import {
   defaultDeviceId,
   defaultLoadPayload,
@@ -175,16 +176,7 @@ async function rawSocket(url: string, qos: 0 | 1, index: number, seq: number) {
     onPacket = (p) => (p.cmd === 'connack' && p.returnCode === 0 ? resolve() : reject(new Error(p.cmd)))
     socket.once('error', reject)
     const clientId = `peer-${process.pid}-${index}`
-    socket.write(
-      generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clientId,
-        clean: true,
-        keepalive: 60,
-      }),
-    )
+    socket.write(generate(connectPacket({ clientId })))
   })
   const devices = Array.from({ length: DEVICES / (qos === 0 ? 1 : CONNECTIONS) }, (_, i) =>
     defaultDeviceId(index + i * CONNECTIONS),

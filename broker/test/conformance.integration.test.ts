@@ -10,7 +10,7 @@ import { generate } from 'mqtt-packet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startBroker, type Peer, type TestBroker } from './harness.ts'
 import { waitFor } from './wait-for.ts'
-import { connectPacket } from './raw-client.ts'
+import { connectPacket } from '../testing/packets.ts'
 
 const text = (m: IPublishPacket) => String(m.payload)
 /** What a subscriber can observe of a delivered message. */

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { generate, type Packet } from 'mqtt-packet'
-import { connectPacket } from './raw-client.ts'
+import { connectPacket } from '../testing/packets.ts'
 
 /** Stands in a topic or id for bytes that are not UTF-8; replaced after `generate` (same length). */
 const BAD_UTF8 = 'BADUTF8'

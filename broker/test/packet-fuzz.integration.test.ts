@@ -14,7 +14,7 @@ import { generate, parser } from 'mqtt-packet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mutatedSession, randomBytes, type Case } from './fuzz-cases.ts'
 import { startBroker, type TestBroker } from './harness.ts'
-import { connectPacket } from './raw-client.ts'
+import { connectPacket } from '../testing/packets.ts'
 import { waitFor } from './wait-for.ts'
 
 /** How long the broker may take to answer, or to close a connection we half-closed. */

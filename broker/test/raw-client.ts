@@ -1,21 +1,9 @@
 import { connect, type Socket } from 'node:net'
 import { generate, parser, type IConnackPacket, type IConnectPacket, type Packet } from 'mqtt-packet'
+import { connectPacket } from '../testing/packets.ts'
 import { waitFor } from './wait-for.ts'
 
 type PacketOf<C extends Packet['cmd']> = Extract<Packet, { cmd: C }>
-
-/** An MQTT 3.1.1 CONNECT: clean session, keepalive 60 s (the broker refuses 0), empty client id, unless told. */
-export function connectPacket(fields: Partial<IConnectPacket> = {}): IConnectPacket {
-  return {
-    cmd: 'connect',
-    protocolId: 'MQTT',
-    protocolVersion: 4,
-    clean: true,
-    keepalive: 60,
-    clientId: '',
-    ...fields,
-  }
-}
 
 /**
  * An MQTT 3.1.1 client on a bare TCP socket, for what mqtt.js will not do: withhold an
