@@ -18,7 +18,7 @@ import { guardPacketSize } from './limits/packet-size.ts'
 import { createStats, type BrokerStats, type RefusalReason } from './stats.ts'
 import type { Cluster } from './cluster/redis.ts'
 import type { SessionStore } from './sessions/journal.ts'
-import { SessionState, withDupOnResend } from './sessions/state.ts'
+import { SessionState, conformantQueues } from './sessions/state.ts'
 import { createSubscriptionTracker, type SubscriptionTracker } from './subscriptions.ts'
 import type { TopicExtension } from './topic-extension.ts'
 
@@ -134,7 +134,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const authenticate = createAuthenticate(deps, principals)
 
   const aedes = await Aedes.createBroker({
-    persistence: withDupOnResend(
+    persistence: conformantQueues(
       deps.cluster?.persistence ?? deps.sessions?.persistence ?? new SessionState(), // the last in memory only
     ),
     ...(deps.cluster ? { mq: deps.cluster.mq } : {}),

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { connect as connectSocket, createServer, type AddressInfo, type Server } from 'node:net'
 import mqtt, { type MqttClient } from 'mqtt'
+import { generate, parser as packetParser } from 'mqtt-packet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '@urbantwin/model'
 import {
@@ -14,6 +15,7 @@ import {
 } from '../src/index.ts'
 import { hashSecret } from '../src/auth/credentials.ts'
 import { waitFor } from './wait-for.ts'
+import { connectPacket } from '../testing/packets.ts'
 
 /** A stand-in for the SensorThings extension: `v1.1/ok…` exists, payload `bad` is refused. */
 function fakeExtension() {
@@ -116,6 +118,29 @@ describe('broker: topic extensions (the SensorThings MQTT extension plugs in her
     await a.endAsync()
     await b.endAsync()
     await waitFor(() => (ext.channel().subscribed().size === 0 ? true : undefined), 'no subscribers left')
+  })
+
+  it('tracks SUBSCRIBE, UNSUBSCRIBE, SUBSCRIBE of one filter in one read in that order (subscribed)', async () => {
+    const socket = connectSocket((tcp.address() as AddressInfo).port)
+    const parser = packetParser({ protocolVersion: 4 })
+    const acks: string[] = []
+    parser.on('packet', (p) => acks.push(p.cmd))
+    socket.on('data', (d: Buffer) => parser.parse(d))
+    socket.write(
+      Buffer.concat([
+        generate(connectPacket()),
+        generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'v1.1/ok/3', qos: 0 }] }),
+        generate({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['v1.1/ok/3'] }),
+        generate({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'v1.1/ok/3', qos: 0 }] }),
+      ]),
+    )
+    try {
+      await waitFor(() => (acks.length === 4 ? true : undefined), 'CONNACK, SUBACK, UNSUBACK, SUBACK')
+      expect(acks).toEqual(['connack', 'suback', 'unsuback', 'suback']) // MQTT-3.10.4-6 (aedes patched)
+      expect([...ext.channel().subscribed()]).toEqual(['v1.1/ok/3'])
+    } finally {
+      socket.destroy()
+    }
   })
 
   it('refuses filters the extension does not serve (SUBACK 0x80) and does not track them', async () => {

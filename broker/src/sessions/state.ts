@@ -58,6 +58,12 @@ const QLOBBER = { wildcard_one: '+', wildcard_some: '#', separator: '/' }
 /** aedes-persistence's subscription trie: topic → subscribed clients (only QoS > 0 is matched offline). */
 const QlobberSub = require('qlobber/aedes/qlobber-sub') as new (opts: typeof QLOBBER) => Trie
 const { QlobberTrue } = require('qlobber') as { QlobberTrue: new (opts: typeof QLOBBER) => Matcher }
+const { Qlobber } = require('qlobber') as {
+  Qlobber: new (opts: typeof QLOBBER) => {
+    add(filter: string, value: { qos: number; wild: boolean }): void
+    match(topic: string): { qos: number; wild: boolean }[]
+  }
+}
 /** aedes' packet copy: keeps brokerId and brokerCounter, clears the messageId of QoS > 0. */
 const Packet = require('aedes-packet') as new (packet: StoredPacket) => StoredPacket
 
@@ -382,14 +388,48 @@ export class SessionState {
   }
 }
 
+/** What an aedes client holds of its subscriptions: filter → what was granted. */
+type Subscribed = { id: string; subscriptions?: Record<string, { qos?: number }> }
+
 /**
- * aedes 1.2.0 re-sends a resumed session's queue as its persistence streams it, and persistences keep a
- * packet with the DUP=0 it was first sent with. This marks a PUBLISH that was sent before (it has its
- * packet identifier) DUP=1, as MQTT-3.3.1-1 asks.
+ * The highest QoS a client was granted among its subscriptions that match a topic, or undefined when none
+ * does. Filters starting with a wildcard match no `$` topic (MQTT-4.7.2-1).
  */
-export function withDupOnResend<P extends { outgoingStream(client: Client): unknown }>(persistence: P): P {
-  async function* marked(queue: AsyncIterable<StoredPacket>) {
-    for await (const p of queue) yield p.cmd === 'publish' && p.messageId ? { ...p, dup: true } : p
+function grantedTo(client: Subscribed): (topic: string) => number | undefined {
+  const filters = new Qlobber(QLOBBER)
+  for (const [filter, s] of Object.entries(client.subscriptions ?? {}))
+    filters.add(filter, { qos: s.qos ?? 0, wild: filter.startsWith('+') || filter.startsWith('#') })
+  return (topic) => {
+    let max: number | undefined
+    for (const f of filters.match(topic))
+      if (!(f.wild && topic.startsWith('$'))) max = Math.max(max ?? 0, f.qos)
+    return max
+  }
+}
+
+/**
+ * Two places where aedes 1.2.0 and its persistences bend MQTT 3.1.1 for a resumed session's queue, mended
+ * around any persistence as it is streamed:
+ * - aedes re-sends the queue as its persistence streams it, and persistences keep a packet with the DUP=0 it
+ *   was first sent with. A PUBLISH that was sent before (it has its packet identifier) is marked DUP=1, as
+ *   MQTT-3.3.1-1 asks.
+ * - aedes queues a message for an offline session at the message's QoS, and sends it so. It is sent at most
+ *   at the highest QoS granted to the client's subscriptions matching its topic (MQTT-3.8.4-6,
+ *   MQTT-3.3.5-1): aedes restored them before it streams the queue (lib/handlers/connect.js).
+ */
+export function conformantQueues<P extends { outgoingStream(client: Subscribed): unknown }>(
+  persistence: P,
+): P {
+  async function* mended(client: Subscribed, queue: AsyncIterable<StoredPacket>) {
+    const granted = grantedTo(client)
+    for await (const p of queue) {
+      if (p.cmd !== 'publish') {
+        yield p
+        continue
+      }
+      const qos = Math.min(p.qos, granted(p.topic) ?? p.qos)
+      yield p.messageId || qos !== p.qos ? { ...p, qos, dup: Boolean(p.messageId) || p.dup } : p
+    }
   }
   return new Proxy(persistence, {
     get(target, prop) {
@@ -398,7 +438,8 @@ export function withDupOnResend<P extends { outgoingStream(client: Client): unkn
       // bound to the instance: persistences keep their state in private fields
       const method = (value as (...args: unknown[]) => unknown).bind(target)
       if (prop !== 'outgoingStream') return method
-      return (client: Client) => Readable.from(marked(method(client) as AsyncIterable<StoredPacket>))
+      return (client: Subscribed) =>
+        Readable.from(mended(client, method(client) as AsyncIterable<StoredPacket>))
     },
   })
 }
