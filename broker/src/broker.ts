@@ -22,6 +22,9 @@ import { SessionState, conformantQueues } from './sessions/state.ts'
 import { createSubscriptionTracker, type SubscriptionTracker } from './subscriptions.ts'
 import type { TopicExtension } from './topic-extension.ts'
 
+/** A QoS 1 PUBLISH whose PUBACK waits for a promise (aedes as patched: lib/handlers/publish.js). */
+type DurablePublish = PublishPacket & { durable?: Promise<unknown> }
+
 export type BrokerDeps = LoginDeps & {
   /**
    * The write-ahead log: every accepted device uplink is appended (and fsynced) before the broker
@@ -220,7 +223,15 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         appended.catch((err: Error) => refuse(client, packet, 'store-unavailable', err.message))
         return done(null)
       }
-      if (packet.qos === 1) routeNow(client, packet)
+      if (packet.qos === 1) {
+        // routed at once and the client's next packets handled; only the PUBACK waits for the fsync
+        // (patches/aedes+1.2.0.patch, lib/handlers/publish.js). Not QoS 2: aedes spots a retransmitted QoS 2
+        // PUBLISH only after authorizePublish, and it must not be routed before it is stored.
+        ;(packet as DurablePublish).durable = appended.catch((err: Error) => {
+          throw refuse(client, packet, 'store-unavailable', err.message)
+        })
+        return done(null)
+      }
       appended.then(
         () => done(null),
         (err: Error) => done(refuse(client, packet, 'store-unavailable', err.message)),
@@ -259,38 +270,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       return packet
     },
   })
-
-  /**
-   * QoS 1 device uplinks go to subscribers as soon as they were handed to the WAL; only the PUBACK waits for the
-   * fsync. aedes sends the PUBACK and then routes (`broker.publish`): for these packets that call only waits for
-   * the routing begun here, so that a client's next packets wait for it as they would (aedes' backpressure;
-   * without it routings pile up in mqemitter, whose queue recurses). Not QoS 2: aedes spots a retransmitted
-   * QoS 2 PUBLISH only after authorizePublish, and routing it here would deliver it twice.
-   */
-  type Publish = (packet: PublishPacket, client: Client | null, done?: (err?: Error) => void) => void
-  // what aedes' handlers call (its types know only publish(packet, callback))
-  const publish = aedes.publish.bind(aedes) as unknown as Publish
-  /** Early routings not yet finished: who waits for them. Finished ones are marked `null`. */
-  const routedEarly = new WeakMap<object, ((err?: Error) => void) | null | undefined>()
-  const routeNow = (client: Client, packet: PublishPacket) => {
-    routedEarly.set(packet, undefined)
-    publish(packet, client, (err) => {
-      if (err) log.warn({ clientId: client.id, topic: packet.topic, err: err.message }, 'mqtt routing failed')
-      const waiting = routedEarly.get(packet)
-      if (waiting) {
-        routedEarly.delete(packet)
-        waiting()
-      } else routedEarly.set(packet, null)
-    })
-  }
-  ;(aedes as unknown as { publish: Publish }).publish = (packet, client, done) => {
-    if (!routedEarly.has(packet)) return publish(packet, client, done)
-    const state = routedEarly.get(packet)
-    if (state === null) {
-      routedEarly.delete(packet)
-      done?.()
-    } else routedEarly.set(packet, done ?? (() => {}))
-  }
 
   const trackerOf = (topic: string): SubscriptionTracker | undefined => extensionOf(topic)?.subscriptions
   aedes.on('client', () => stats.connects++)

@@ -122,25 +122,39 @@ describe('broker: authentication and ACLs over real MQTT (TCP and WebSocket)', (
     await sub.subscribeAsync('urbantwin/v1/devices/+/up', { qos: 1 })
     const c = await connect({ username: 'c-1', password: 'token-1' })
     let acked = false
-    const publish = c
-      .publishAsync('urbantwin/v1/devices/c-1/up', 'one', { qos: 1 })
-      .then(() => (acked = true))
+    const publish = c.publishAsync('urbantwin/v1/devices/c-1/up', 'one', { qos: 1 })
+    void publish.then(() => (acked = true))
     await waitFor(() => got[0], 'the uplink at the subscriber')
     expect(acked).toBe(false) // the device still waits: its PUBACK needs the WAL
+    // the device's next message is not held up by the first one's PUBACK
+    const acks: string[] = []
+    c.on('packetreceive', (p) => {
+      if (p.cmd === 'puback') acks.push(String(p.messageId))
+    })
+    const next = c.publishAsync('urbantwin/v1/devices/c-1/up', 'one more', { qos: 1 })
+    await waitFor(() => got[1], 'the second uplink at the subscriber')
+    expect(acked).toBe(false)
     let received = false
     const exactlyOnce = c
       .publishAsync('urbantwin/v1/devices/c-1/up', 'two', { qos: 2 })
       .then(() => (received = true))
     await new Promise((r) => setTimeout(r, 150)) // give an early QoS 2 delivery every chance to arrive
-    expect(got).toEqual(['urbantwin/v1/devices/c-1/up one'])
+    expect(got).toEqual(['urbantwin/v1/devices/c-1/up one', 'urbantwin/v1/devices/c-1/up one more'])
     expect(received).toBe(false)
     open()
-    await Promise.all([publish, exactlyOnce])
-    // aedes' own routing after the PUBACK was skipped: one copy each
+    const [first, second] = await Promise.all([publish, next, exactlyOnce])
+    // MQTT-4.6.0-2: the PUBACKs in the order of the PUBLISH packets
+    expect(acks).toEqual([first, second].map((p) => String(p?.messageId)))
+    // one copy each
     await sub.subscribeAsync('barrier/y', { qos: 1 })
     await sub.publishAsync('barrier/y', 'b', { qos: 1 })
     await waitFor(() => got.find((m) => m.startsWith('barrier/y')), 'the barrier')
-    expect(got).toEqual(['urbantwin/v1/devices/c-1/up one', 'urbantwin/v1/devices/c-1/up two', 'barrier/y b'])
+    expect(got).toEqual([
+      'urbantwin/v1/devices/c-1/up one',
+      'urbantwin/v1/devices/c-1/up one more',
+      'urbantwin/v1/devices/c-1/up two',
+      'barrier/y b',
+    ])
   })
 
   it('refuses QoS 1 publishes with a reason when the WAL is full, and loses nothing it acked', async () => {
