@@ -9,3 +9,4 @@ export {
 export { createWalConsumer, type WalConsumer, type ConsumerOptions, type ConsumerStats } from './consumer.ts'
 export { decodeUplink, MAX_CLOCK_AHEAD_MS, type Decoded } from './decode.ts'
 export { categorise, type QuarantineCategory } from './categorise.ts'
+export * from './statistics/index.ts'

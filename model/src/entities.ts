@@ -17,6 +17,34 @@ export const GeoJsonPoint = z.object({
 })
 export type GeoJsonPoint = z.infer<typeof GeoJsonPoint>
 
+const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])
+/** A closed ring (RFC 7946 3.1.6): at least four positions, the last equal to the first. */
+const LinearRing = z
+  .array(Position)
+  .min(4)
+  .refine((r) => r[0]![0] === r[r.length - 1]![0] && r[0]![1] === r[r.length - 1]![1], {
+    message: 'a linear ring ends where it starts',
+  })
+/** GeoJSON Polygon: an outer ring, then holes (RFC 7946 3.1.6). */
+export const GeoJsonPolygon = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(LinearRing).min(1),
+})
+export type GeoJsonPolygon = z.infer<typeof GeoJsonPolygon>
+export const GeoJsonMultiPolygon = z.object({
+  type: z.literal('MultiPolygon'),
+  coordinates: z.array(z.array(LinearRing).min(1)).min(1),
+})
+export type GeoJsonMultiPolygon = z.infer<typeof GeoJsonMultiPolygon>
+
+/** Where a Location is: a point (devices) or an area (a city district). */
+export const LocationGeometry = z.discriminatedUnion('type', [
+  GeoJsonPoint,
+  GeoJsonPolygon,
+  GeoJsonMultiPolygon,
+])
+export type LocationGeometry = z.infer<typeof LocationGeometry>
+
 /** STA 8.2.1 Thing */
 export const Thing = z.object({
   name: z.string().min(1),
@@ -30,10 +58,12 @@ export const Location = z.object({
   name: z.string().min(1),
   description: z.string(),
   encodingType: z.literal('application/geo+json'),
-  location: GeoJsonPoint,
+  location: LocationGeometry,
   properties: z.record(z.string(), z.unknown()).optional(),
 })
 export type Location = z.infer<typeof Location>
+/** A Location at a point: where a device is. */
+export type PointLocation = Omit<Location, 'location'> & { location: GeoJsonPoint }
 
 /** STA 8.2.4 unitOfMeasurement, with UCUM codes as `symbol` where one exists. */
 export const UnitOfMeasurement = z.object({
@@ -81,7 +111,8 @@ export const Datastream = z.object({
 export type Datastream = z.infer<typeof Datastream>
 
 /** The observationType of every MultiDatastream (STA 8.2.9.1). */
-export const COMPLEX_OBSERVATION = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation'
+export const COMPLEX_OBSERVATION =
+  'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation'
 
 /**
  * STA 8.2.9 MultiDatastream (without its navigation links): one Sensor observing several
@@ -104,7 +135,9 @@ export const ObservationResult = z.union([z.number().finite(), z.boolean(), z.st
 export type ObservationResult = z.infer<typeof ObservationResult>
 
 /** The result of a MultiDatastream's Observation: one value per ObservedProperty (null: not observed). */
-export const MultiObservationResult = z.array(z.union([z.number().finite(), z.boolean(), z.string(), z.null()])).min(1)
+export const MultiObservationResult = z
+  .array(z.union([z.number().finite(), z.boolean(), z.string(), z.null()]))
+  .min(1)
 export type MultiObservationResult = z.infer<typeof MultiObservationResult>
 
 /** STA 8.2.7 Observation, times as ISO 8601 instants. */

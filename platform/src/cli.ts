@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs'
 import { Command } from 'commander'
 import { pino } from 'pino'
 import { simulateCommand } from '@urbantwin/simulators'
-import { Env, envExample } from './config.ts'
+import { Env, envExample, loadConfig } from './config.ts'
 import { apiKeyCommand } from './api-key-command.ts'
 import { mqttAccountCommand } from './mqtt-account-command.ts'
+import { importCommand } from './import-command.ts'
 
 /** `urbantwin …` (`npm run urbantwin -- …`): operator and test-engineer commands. */
 if (existsSync('.env')) process.loadEnvFile('.env') // the settings `npm start` sees (DATA_DIR)
@@ -23,6 +24,7 @@ program.addCommand(
     key: process.env.URBANTWIN_API_KEY,
   }),
 )
+program.addCommand(importCommand({ config: () => loadConfig(process.env) }))
 program
   .command('env-example')
   .description('print the documented settings of `npm start` (.env.example)')

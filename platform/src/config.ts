@@ -69,6 +69,13 @@ export const Env = z.object({
     .int()
     .default(1)
     .describe('Seed of the simulated city (same seed, same fleet and readings)'),
+  STATISTICS_IMPORT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe(
+      "Import the shipped City of Munich statistics (districts, population by sex, the Indikatorenatlas' sex-disaggregated indicators) on the first start and when they change",
+    ),
   WAL_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -10,6 +10,7 @@ import { isUnder, pathnameOf } from '@urbantwin/flows/paths'
 import { openStore, timeSeriesOptions } from '@urbantwin/store'
 import { openApiKeyStore, API_KEYS_FILE } from './api-keys.ts'
 import { scheduleCompaction } from './compaction.ts'
+import { importOnStart } from './statistics.ts'
 import { openDataOf } from './config.ts'
 import { httpTlsOf } from './config-mqtt.ts'
 import { createHttpMetrics } from './http-metrics.ts'
@@ -56,6 +57,8 @@ const stopCompaction =
 
 let server: Server | null = null
 const httpMetrics = createHttpMetrics()
+/** The statistics import, running in the background once the API serves; close waits for it. */
+let statistics: Promise<void> = Promise.resolve()
 
 const data: DataSide = {
   async serve({ mqttPort, forward }) {
@@ -148,6 +151,8 @@ const data: DataSide = {
       })
     })
     server = s
+    if (config.STATISTICS_IMPORT)
+      statistics = importOnStart(store, dataDir, log.child({ component: 'statistics' }))
     return (s.address() as AddressInfo).port
   },
   async closeHttp() {
@@ -159,6 +164,7 @@ const data: DataSide = {
   },
   async close() {
     await data.closeHttp()
+    await statistics
     await stopCompaction()
     stopWatching()
     await store.close()

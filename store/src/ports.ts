@@ -17,6 +17,7 @@ import type {
   ObservedPropertyRecord,
   Page,
   PageRequest,
+  PointLocation,
   Sensor,
   SensorRecord,
   Thing,
@@ -28,7 +29,7 @@ export type DeviceProvision = {
   deviceId: string
   kind: string
   thing: Thing
-  location: Location
+  location: PointLocation
   sensor: Sensor
   datastreams: readonly DatastreamSpec[]
 }

@@ -300,6 +300,79 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     )
   })
 
+  it('keeps an area Location as its polygon, with a point inside it for distance queries', async () => {
+    const { store, dir } = await open()
+    // an L-shaped district: its centroid (about 11.53, 48.13) lies outside it, in the notch
+    const area = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [11.5, 48.1],
+          [11.6, 48.1],
+          [11.6, 48.12],
+          [11.52, 48.12],
+          [11.52, 48.2],
+          [11.5, 48.2],
+          [11.5, 48.1],
+        ] as [number, number][],
+      ],
+    }
+    const thingId = await store.create({
+      set: 'Things',
+      thing: {
+        thing: { name: 'District', description: 'an area' },
+        locations: [
+          { name: 'District', description: 'boundary', encodingType: 'application/geo+json', location: area },
+        ],
+        datastreams: [],
+      },
+    })
+    const [loc] = (await store.locations({ top: 5, skip: 0 }, thingId)).items
+    expect(loc!.location).toEqual(area)
+    const inside = await store.locations({
+      top: 5,
+      skip: 0,
+      filter: {
+        kind: 'call',
+        name: 'st_within',
+        args: [
+          { kind: 'literal', type: 'geometry', value: { type: 'Point', coordinates: [11.51, 48.19] } },
+          { kind: 'property', path: ['location'] },
+        ],
+      },
+    })
+    expect(inside.items.map((l) => l.id)).toEqual([loc!.id])
+    await store.patch('Locations', loc!.id, { location: { type: 'Point', coordinates: [11.55, 48.14] } })
+    expect((await store.location(loc!.id))!.location).toEqual({ type: 'Point', coordinates: [11.55, 48.14] })
+    await store.close()
+    stores.splice(stores.indexOf(store), 1)
+    const again = await openDuckDbStore({ path: join(dir, 'urbantwin.duckdb') })
+    stores.push(again)
+    expect((await again.location(loc!.id))!.location).toEqual({ type: 'Point', coordinates: [11.55, 48.14] })
+  })
+
+  it('opens a file from before area Locations: the column is added and points read as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ut-store-'))
+    dirs.push(dir)
+    const path = join(dir, 'old.duckdb')
+    const old = await openDuckDb({ path })
+    await old.store.provisionDevice(provision('c-10', 11.6, 48.15))
+    await old.conn.exclusive(async (sql) => {
+      await sql.run('DROP VIEW current_locations')
+      await sql.run('ALTER TABLE locations DROP COLUMN geometry')
+      await sql.run(
+        'CREATE VIEW current_locations AS SELECT l.* FROM locations l WHERE l.id IN (SELECT arg_max(h.location_id, h.id) FROM historical_locations h GROUP BY h.thing_id)',
+      )
+      await sql.run('CHECKPOINT')
+    })
+    await old.store.close()
+    const store = await openDuckDbStore({ path })
+    stores.push(store)
+    const device = await store.device('c-10')
+    const [loc] = await store.locationsOfThings([device!.thingId])
+    expect(loc!.location).toEqual({ type: 'Point', coordinates: [11.6, 48.15] })
+  })
+
   it('keeps the last registration of a device apart from its Thing, and after the Thing is deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ut-store-'))
     dirs.push(dir)

@@ -50,6 +50,9 @@ export async function startPlatformProcess(opts: {
       LOG_LEVEL: 'info',
       // tests and benchmarks poll /v1.1 far faster than any client should; a test about the limit sets it
       API_RATE_LIMIT_PER_MINUTE: '0',
+      // the statistics import would interleave its ids with the devices' of tests that number them;
+      // a test of the import (statistics.e2e) turns it on
+      STATISTICS_IMPORT: 'false',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

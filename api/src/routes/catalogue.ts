@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import type { GeoJsonPoint, Id, Page, PageRequest } from '@urbantwin/model'
+import type { Id, LocationGeometry, Page, PageRequest } from '@urbantwin/model'
 import type { Store } from '@urbantwin/store'
 import { JSON_LD_MEDIA_TYPE, catalogueJsonLd, type TimeRange } from '../sta/export/dcat.ts'
 import { licenceHeaders, defaultOpenData, type OpenDataLicence } from '../sta/export/licence.ts'
@@ -29,9 +29,9 @@ async function all<T>(load: (page: PageRequest) => Promise<Page<T>>): Promise<T[
 }
 
 /** Each Thing's current position: the Location of its newest HistoricalLocation (the port lists newest first). */
-async function places(store: Store): Promise<Map<Id, GeoJsonPoint>> {
+async function places(store: Store): Promise<Map<Id, LocationGeometry>> {
   const locations = new Map((await all((p) => store.locations(p))).map((l) => [l.id, l.location]))
-  const out = new Map<Id, GeoJsonPoint>()
+  const out = new Map<Id, LocationGeometry>()
   for (const h of await all((p) => store.historicalLocations(p))) {
     const at = locations.get(h.locationId)
     if (at && !out.has(h.thingId)) out.set(h.thingId, at)

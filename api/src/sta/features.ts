@@ -57,7 +57,11 @@ export function createFeatures(store: Store) {
     const streams = new Map<Id, Id | null>()
     await Promise.all(
       [...new Set(obs.map((o) => o.datastreamId))].map(async (id) =>
-        streams.set(id, (await store.datastream(id))?.thingId ?? null),
+        // an Observation's datastreamId names a Datastream or a MultiDatastream (one id sequence)
+        streams.set(
+          id,
+          (await store.datastream(id))?.thingId ?? (await store.multiDatastream(id))?.thingId ?? null,
+        ),
       ),
     )
     const histories = new Map<Id, History>()
@@ -80,7 +84,7 @@ export function createFeatures(store: Store) {
   }
 
   /**
-   * The Observations whose FeatureOfInterest is Location `id`: those of its Thing's Datastreams made
+   * The Observations whose FeatureOfInterest is Location `id`: those of its Thing's (Multi)Datastreams made
    * while the Thing was there, merged newest first (or as `$orderby` says). Null: no such Location.
    */
   async function observationsOf(id: Id, page: PageRequest): Promise<Page<ObservationRecord> | null> {
@@ -106,9 +110,13 @@ export function createFeatures(store: Store) {
     const window = windows.reduce((a, b) => bin('or', a, b))
     const filter = page.filter ? bin('and', window, page.filter) : window
     const orderBy = page.orderBy?.length ? page.orderBy : NEWEST_FIRST
-    const streams = await store.datastreams({ top: 10_000, skip: 0 }, { thingId: location.thingId })
+    const owner = { thingId: location.thingId }
+    const streams = [
+      ...(await store.datastreams({ top: 10_000, skip: 0 }, owner)).items,
+      ...(await store.multiDatastreams({ top: 10_000, skip: 0 }, owner)).items,
+    ]
     const pages = await Promise.all(
-      streams.items.map((d) =>
+      streams.map((d) =>
         store.observations(d.id, {
           top: page.skip + page.top,
           skip: 0,

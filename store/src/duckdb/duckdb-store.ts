@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api'
-import type { Id, Location, NewObservation, ObservedProperty, PageRequest, Sensor } from '@urbantwin/model'
+import {
+  representativePoint,
+  type Id,
+  type Location,
+  type LocationGeometry,
+  type NewObservation,
+  type ObservedProperty,
+  type PageRequest,
+  type Sensor,
+} from '@urbantwin/model'
 import {
   ConflictError,
   LinkError,
@@ -15,7 +24,13 @@ import {
   type RegistrySet,
   type Store,
 } from '../ports.ts'
-import { ALL_OBSERVATIONS_VIEW, DROP_OBSERVATIONS_UNIQUE, MIGRATIONS, SCHEMA } from './schema.ts'
+import {
+  ALL_OBSERVATIONS_VIEW,
+  CURRENT_LOCATIONS_VIEW,
+  DROP_OBSERVATIONS_UNIQUE,
+  MIGRATIONS,
+  SCHEMA,
+} from './schema.ts'
 import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
 import { ReadPool, SerialConnection, json, parseJson, type Row, type Sql } from './sql.ts'
@@ -78,7 +93,15 @@ export type DuckDbStoreOptions = {
  */
 const COMPACT_STEP_ROWS = { min: 200_000, max: 1_000_000 }
 
-/** How an entity's STA properties map to columns, for PATCH; `point` is a GeoJSON Point in lon/lat. */
+/**
+ * A Location's geometry as stored: an area (Polygon, MultiPolygon) as GeoJSON text; a point only in
+ * lon/lat, which for an area hold its representative point.
+ */
+function areaOf(g: LocationGeometry): string | null {
+  return g.type === 'Point' ? null : JSON.stringify(g)
+}
+
+/** How an entity's STA properties map to columns, for PATCH; `point` is a Location's geometry (areaOf). */
 type Column = { column: string; json?: boolean; cast?: string } | 'point'
 const text = (column: string): Column => ({ column })
 const PATCHABLE: Record<RegistrySet, { table: string; columns: Record<string, Column> }> = {
@@ -210,6 +233,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       )
       if (!has) await sql.run(m.ddl)
     }
+    await sql.run(CURRENT_LOCATIONS_VIEW)
     await sql.run(ALL_OBSERVATIONS_VIEW)
     await sql.run('CHECKPOINT')
     await sql.run(STAGING_TABLE)
@@ -636,11 +660,11 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
 
   /** A Thing's new Location becomes where it is now, with a HistoricalLocation (STA 10.2.1.2). */
   async function createLocation(sql: Sql, thingId: number, l: Location): Promise<number> {
-    const [lon, lat] = l.location.coordinates
+    const [lon, lat] = representativePoint(l.location)
     const row = await sql.one(
-      `INSERT INTO locations (thing_id, name, description, encoding_type, properties, lon, lat)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [thingId, l.name, l.description, l.encodingType, json(l.properties), lon, lat],
+      `INSERT INTO locations (thing_id, name, description, encoding_type, properties, lon, lat, geometry)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [thingId, l.name, l.description, l.encodingType, json(l.properties), lon, lat, areaOf(l.location)],
     )
     const id = Number(row?.id)
     await sql.run('INSERT INTO historical_locations (thing_id, time, location_id) VALUES (?, now(), ?)', [
@@ -938,9 +962,9 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         const c = spec.columns[name]
         if (!c) throw new UnsupportedQueryError(`${set} have no property ${name} that can be changed`)
         if (c === 'point') {
-          const [lon, lat] = (value as { coordinates: [number, number] }).coordinates
-          assignments.push('lon = ?', 'lat = ?')
-          params.push(lon, lat)
+          const [lon, lat] = representativePoint(value as LocationGeometry)
+          assignments.push('lon = ?', 'lat = ?', 'geometry = ?')
+          params.push(lon, lat, areaOf(value as LocationGeometry))
         } else {
           assignments.push(`${c.column} = ?${c.cast ?? ''}`)
           params.push(c.json ? json(value) : (value as DuckDBValue))

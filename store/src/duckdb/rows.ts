@@ -2,6 +2,7 @@ import {
   COMPLEX_OBSERVATION,
   type DatastreamRecord,
   type HistoricalLocationRecord,
+  type LocationGeometry,
   type LocationRecord,
   type MultiDatastreamRecord,
   type ObservationColumns,
@@ -47,7 +48,10 @@ export function toLocation(r: Row): LocationRecord {
       name: String(r.name),
       description: String(r.description),
       encodingType: 'application/geo+json' as const,
-      location: { type: 'Point' as const, coordinates: [Number(r.lon), Number(r.lat)] as [number, number] },
+      location:
+        r.geometry === null || r.geometry === undefined
+          ? { type: 'Point' as const, coordinates: [Number(r.lon), Number(r.lat)] as [number, number] }
+          : (parseJson(r.geometry) as LocationGeometry),
     },
     r.properties,
   )

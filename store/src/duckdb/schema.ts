@@ -10,6 +10,14 @@ const OBSERVATIONS_COLUMNS = `(
   )`
 
 /**
+ * Things' current Locations: earlier ones stay as Locations, reachable through HistoricalLocations.
+ * Made again after MIGRATIONS: a view keeps the columns its table had when it was made.
+ */
+export const CURRENT_LOCATIONS_VIEW = `CREATE OR REPLACE VIEW current_locations AS
+    SELECT l.* FROM locations l
+    WHERE l.id IN (SELECT arg_max(h.location_id, h.id) FROM historical_locations h GROUP BY h.thing_id)`
+
+/**
  * DDL of the embedded store. Every statement is idempotent, so opening an existing file is safe.
  * Schema changes are never left in DuckDB's own WAL: the store checkpoints right after them, because
  * DuckDB 1.5 cannot replay an ALTER TABLE from its WAL after a crash (data after it is lost, or the
@@ -40,7 +48,8 @@ export const SCHEMA = [
     encoding_type VARCHAR NOT NULL,
     lon DOUBLE NOT NULL,
     lat DOUBLE NOT NULL,
-    properties JSON
+    properties JSON,
+    geometry JSON
   )`,
   /** Where a Thing was from `time` on (STA HistoricalLocation); the newest row names its current Location. */
   `CREATE TABLE IF NOT EXISTS historical_locations (
@@ -49,10 +58,7 @@ export const SCHEMA = [
     time TIMESTAMPTZ NOT NULL,
     location_id INTEGER NOT NULL
   )`,
-  /** Things' current Locations: earlier ones stay as Locations, reachable through HistoricalLocations. */
-  `CREATE VIEW IF NOT EXISTS current_locations AS
-    SELECT l.* FROM locations l
-    WHERE l.id IN (SELECT arg_max(h.location_id, h.id) FROM historical_locations h GROUP BY h.thing_id)`,
+  CURRENT_LOCATIONS_VIEW,
   /** Files made before HistoricalLocations existed: each Thing's one Location becomes its first entry. */
   `INSERT INTO historical_locations (thing_id, time, location_id)
     SELECT l.thing_id, now(), l.id FROM locations l
@@ -175,6 +181,8 @@ export const MIGRATIONS: ReadonlyArray<{ table: string; column: string; ddl: str
     column: 'result_quality',
     ddl: 'ALTER TABLE observations ADD COLUMN result_quality VARCHAR',
   },
+  /** An area's GeoJSON (Polygon, MultiPolygon); null for a point, which lon/lat hold. */
+  { table: 'locations', column: 'geometry', ddl: 'ALTER TABLE locations ADD COLUMN geometry JSON' },
   { table: 'mqtt_accounts', column: 'network', ddl: 'ALTER TABLE mqtt_accounts ADD COLUMN network VARCHAR' },
   {
     table: 'mqtt_accounts',

@@ -1,4 +1,10 @@
-import type { DatastreamRecord, GeoJsonPoint, Id, ObservedPropertyRecord } from '@urbantwin/model'
+import {
+  representativePoint,
+  type DatastreamRecord,
+  type Id,
+  type LocationGeometry,
+  type ObservedPropertyRecord,
+} from '@urbantwin/model'
 import type { OpenDataLicence } from './licence.ts'
 
 /**
@@ -38,7 +44,7 @@ export type CatalogueInput = {
   datastreams: readonly DatastreamRecord[]
   observedProperties: ReadonlyMap<Id, ObservedPropertyRecord>
   /** Each Thing's current position. */
-  places: ReadonlyMap<Id, GeoJsonPoint>
+  places: ReadonlyMap<Id, LocationGeometry>
   /** Datastreams without an entry get no `dct:temporal`. */
   times?: ReadonlyMap<Id, TimeRange>
 }
@@ -48,16 +54,27 @@ const typed = (value: string, type: string) => ({ '@value': value, '@type': type
 const IANA = 'https://www.iana.org/assignments/media-types/'
 const FILE_TYPE = 'http://publications.europa.eu/resource/authority/file-type/'
 
-/** WKT of a point, as GeoSPARQL's wktLiteral reads it without a CRS IRI (CRS84: lon lat). */
-export function wktOf(p: GeoJsonPoint): string {
-  return `POINT${p.coordinates.length === 3 ? ' Z' : ''}(${p.coordinates.join(' ')})`
+const ring = (r: readonly (readonly number[])[]) => `(${r.map((p) => p.join(' ')).join(', ')})`
+const polygon = (rings: readonly (readonly (readonly number[])[])[]) => `(${rings.map(ring).join(', ')})`
+
+/** WKT of a geometry, as GeoSPARQL's wktLiteral reads it without a CRS IRI (CRS84: lon lat). */
+export function wktOf(g: LocationGeometry): string {
+  switch (g.type) {
+    case 'Point':
+      return `POINT${g.coordinates.length === 3 ? ' Z' : ''}(${g.coordinates.join(' ')})`
+    case 'Polygon':
+      return `POLYGON${polygon(g.coordinates)}`
+    case 'MultiPolygon':
+      return `MULTIPOLYGON(${g.coordinates.map(polygon).join(', ')})`
+  }
 }
 
-function spatial(p: GeoJsonPoint): Json {
+function spatial(g: LocationGeometry): Json {
+  const [lon, lat] = representativePoint(g)
   return {
     '@type': 'dct:Location',
-    'locn:geometry': [typed(JSON.stringify(p), 'gsp:geoJSONLiteral'), typed(wktOf(p), 'gsp:wktLiteral')],
-    'dcat:centroid': typed(wktOf(p), 'gsp:wktLiteral'),
+    'locn:geometry': [typed(JSON.stringify(g), 'gsp:geoJSONLiteral'), typed(wktOf(g), 'gsp:wktLiteral')],
+    'dcat:centroid': typed(g.type === 'Point' ? wktOf(g) : `POINT(${lon} ${lat})`, 'gsp:wktLiteral'),
   }
 }
 

@@ -1,4 +1,4 @@
-import type { GeoJsonPoint } from '@urbantwin/model'
+import type { LocationGeometry } from '@urbantwin/model'
 import type { OpenDataLicence } from './licence.ts'
 
 /**
@@ -9,11 +9,11 @@ import type { OpenDataLicence } from './licence.ts'
 export const GEOJSON_MEDIA_TYPE = 'application/geo+json'
 
 type Json = Record<string, unknown>
-export type Geometry = GeoJsonPoint | { type: 'GeometryCollection'; geometries: GeoJsonPoint[] }
+export type Geometry = LocationGeometry | { type: 'GeometryCollection'; geometries: LocationGeometry[] }
 export type Feature = { type: 'Feature'; id: number; geometry: Geometry | null; properties: Json }
 
 /** A Thing's place: its one current Location, several as a GeometryCollection, none as null. */
-export function geometryOf(locations: readonly { location: GeoJsonPoint }[]): Geometry | null {
+export function geometryOf(locations: readonly { location: LocationGeometry }[]): Geometry | null {
   const [first, ...more] = locations
   if (!first) return null
   if (more.length === 0) return first.location

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DL_DE_BY_2_0 } from '@urbantwin/model'
 
 /**
  * Under which licence, and with which attribution, the platform publishes its data (issue 5:
@@ -22,16 +23,7 @@ export const OpenDataLicence = z.object({
 })
 export type OpenDataLicence = z.infer<typeof OpenDataLicence>
 
-/**
- * Datenlizenz Deutschland – Namensnennung 2.0, as GovData and DCAT-AP.de name it: the licence's
- * canonical page (shown to readers of the exports, never fetched) and its DCAT-AP.de IRI.
- */
-export const DL_DE_BY_2_0 = {
-  id: 'dl-de/by-2-0',
-  name: 'Datenlizenz Deutschland – Namensnennung – Version 2.0',
-  url: 'https://www.govdata.de/dl-de/by-2-0',
-  uri: 'http://dcat-ap.de/def/licenses/dl-by-de/2.0',
-} as const
+export { DL_DE_BY_2_0 }
 
 /** What applies when the operator configured nothing: dl-de/by-2-0, attribution "UrbanTwin – <publisher>". */
 export function defaultOpenData(publisher = 'Urban Data Platform'): OpenDataLicence {

@@ -1,0 +1,9 @@
+export type { StatisticalArea, StatisticalDataset, StatisticalStream, YearlyValues } from './dataset.ts'
+export {
+  munichStatistics,
+  munichStatisticsVersion,
+  areaKey,
+  valueName,
+  MUNICH_STATISTICS_ID,
+} from './munich.ts'
+export { publishDataset, type PublishProgress, type PublishResult } from './publish.ts'

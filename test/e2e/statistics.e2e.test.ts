@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { NO_SIMULATION, startPlatformProcess, tempDataDir } from '../src/index.ts'
+
+type Json = Record<string, unknown>
+type Collection<T = Json> = { value: T[]; '@iot.count'?: number }
+
+/** `npm start` brings the City of Munich statistics with it: imported on the first start, once. */
+describe('the platform imports the shipped City of Munich statistics on its first start', () => {
+  const tmp = tempDataDir()
+  afterAll(() => tmp.remove())
+
+  it('serves the published population numbers and district polygons, and does not import again', async () => {
+    const env = { ...NO_SIMULATION, STATISTICS_IMPORT: 'true' }
+    const first = await startPlatformProcess({ dataDir: tmp.dir, env })
+    try {
+      const done = await first.waitForLog(
+        (l) => l.msg === 'City of Munich statistics imported',
+        'import',
+        120_000,
+      )
+      expect(done).toMatchObject({ areas: { created: 26 }, observations: { created: 7800 } })
+      const get = async <T>(path: string): Promise<T> => {
+        const res = await fetch(`${first.base}/v1.1/${path}`)
+        expect(res.status, path).toBe(200)
+        return (await res.json()) as T
+      }
+      const q = encodeURIComponent
+      const city = await get<Collection>(
+        `MultiDatastreams?$filter=${q("properties/key eq 'munich:population:munich:city'")}`,
+      )
+      expect(city.value).toHaveLength(1)
+      const id = city.value[0]!['@iot.id'] as number
+      const y2024 = await get<Collection<{ result: number[]; '@iot.id': number }>>(
+        `MultiDatastreams(${id})/Observations?$filter=${q('phenomenonTime eq 2024-12-31T00:00:00Z')}`,
+      )
+      expect(y2024.value[0]!.result.slice(0, 3)).toEqual([1_603_776, 811_327, 792_449])
+      const foi = await get<{ feature: { type: string } }>(
+        `Observations(${y2024.value[0]!['@iot.id']})/FeatureOfInterest`,
+      )
+      expect(foi.feature.type).toBe('MultiPolygon')
+      const labour = await get<Collection>(
+        `MultiDatastreams?$count=true&$top=1&$filter=${q("properties/disaggregation/byGender eq true and properties/disaggregation/domain eq 'labour'")}`,
+      )
+      expect(labour['@iot.count']).toBe(7 * 26)
+      const districts = await get<Collection<{ Locations: { location: { type: string } }[] }>>(
+        `Things?$count=true&$expand=Locations&$filter=${q("properties/statisticalArea/level eq 'district'")}`,
+      )
+      expect(districts['@iot.count']).toBe(25)
+      expect(new Set(districts.value.map((t) => t.Locations[0]!.location.type))).toEqual(
+        new Set(['MultiPolygon']),
+      )
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0)
+    }
+    const marker = readFileSync(join(first.dataDir, 'imports.json'), 'utf8')
+    const second = await startPlatformProcess({ dataDir: tmp.dir, env })
+    try {
+      const things = (await (
+        await fetch(`${second.base}/v1.1/Things?$count=true&$top=1`)
+      ).json()) as Collection
+      expect(things['@iot.count']).toBe(26)
+      expect(second.logs.some((l) => l.msg === 'City of Munich statistics imported')).toBe(false)
+      expect(readFileSync(join(second.dataDir, 'imports.json'), 'utf8')).toBe(marker)
+    } finally {
+      expect(await second.stop('SIGTERM')).toBe(0)
+    }
+  }, 240_000)
+})
