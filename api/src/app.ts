@@ -1,11 +1,12 @@
 import compression from 'compression'
 import express, { type Express } from 'express'
-import type { Logger, ObservationRecord } from '@urbantwin/model'
+import { DEFAULT_MIN_CELL, type Logger, type ObservationRecord } from '@urbantwin/model'
 import type { OpenDataLicence } from './sta/export/licence.ts'
 import type { Store } from '@urbantwin/store'
 import { errorHandler, notFound } from './http/errors.ts'
 import {
   authenticate,
+  principalOf,
   rejectRefusedKey,
   requirePermission,
   staAccess,
@@ -16,6 +17,8 @@ import { corsPolicy } from './http/cors.ts'
 import { deadline } from './http/deadline.ts'
 import { rateLimiter, type RateLimits } from './http/rate-limit.ts'
 import { staRouter } from './routes/sta.ts'
+import { createSuppression } from './sta/privacy.ts'
+import { can } from './http/permissions.ts'
 import { layersRouter } from './routes/layers.ts'
 import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
 import { mqttAccountsRouter, type MqttAccountsDeps } from './routes/mqtt-accounts.ts'
@@ -44,6 +47,8 @@ export type AppDeps = {
   maxExpandDepth?: number
   /** Licence and attribution of the open-data exports (see StaDeps). */
   openData?: OpenDataLicence
+  /** Smallest count of people published in a gender-disaggregated result (k of small-cell suppression). */
+  minCell?: number
   /** Observations created through the API, for live feeds (see StaDeps). */
   onObservationsCreated?: (created: readonly ObservationRecord[]) => void
   /** Whether open data (GET under /v1.1 and /api/layers) may be read without a key. */
@@ -159,17 +164,23 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody(deps.maxBody ?? API_DEFAULTS.maxBody))
   app.post('/v1.1/\\$batch', batchHandler())
 
-  app.use(
-    '/v1.1',
-    staRouter({
-      store: deps.store,
-      maxTop,
-      maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
-      ...(deps.openData ? { openData: deps.openData } : {}),
-      ...(deps.onObservationsCreated ? { onObservationsCreated: deps.onObservationsCreated } : {}),
-      ...(deps.docs?.mqttPort ? { mqttPort: deps.docs.mqttPort } : {}),
-    }),
-  )
+  const sta = {
+    maxTop,
+    maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
+    ...(deps.openData ? { openData: deps.openData } : {}),
+    ...(deps.onObservationsCreated ? { onObservationsCreated: deps.onObservationsCreated } : {}),
+    ...(deps.docs?.mqttPort ? { mqttPort: deps.docs.mqttPort } : {}),
+  }
+  // gender-disaggregated counts: suppressed for the public, as stored for operators
+  const suppression = createSuppression(deps.store, { minCell: deps.minCell ?? DEFAULT_MIN_CELL })
+  const publicSta = staRouter({ ...sta, store: suppression.publicStore })
+  const unsuppressedSta = staRouter({ ...sta, store: deps.store })
+  app.use('/v1.1', (req, res, next) => {
+    const principal = principalOf(res)
+    if (principal !== null && can(principal.role, 'read:unsuppressed')) unsuppressedSta(req, res, next)
+    else next()
+  })
+  app.use('/v1.1', publicSta)
   app.use('/api/layers', layersRouter({ store: deps.store }))
   app.use('/api/devices', devicesRouter(deps.devices))
   if (deps.mqttAccounts) app.use('/api/mqtt/accounts', mqttAccountsRouter(deps.mqttAccounts))

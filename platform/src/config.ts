@@ -69,6 +69,15 @@ export const Env = z.object({
     .int()
     .default(1)
     .describe('Seed of the simulated city (same seed, same fleet and readings)'),
+  PRIVACY_MIN_CELL: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .default(10)
+    .describe(
+      'Smallest count of people published in gender-disaggregated results (k of small-cell suppression); operator keys see all',
+    ),
   STATISTICS_IMPORT: z
     .enum(['true', 'false'])
     .default('true')

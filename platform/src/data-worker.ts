@@ -72,6 +72,7 @@ const data: DataSide = {
           .observationsCreated(created)
           .catch((err: unknown) => log.warn({ err }, 'live feed not told')),
       maxTop: config.API_MAX_TOP,
+      minCell: config.PRIVACY_MIN_CELL,
       maxExpandDepth: config.API_MAX_EXPAND_DEPTH,
       maxBody: config.API_MAX_BODY,
       requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,

@@ -127,6 +127,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       store,
       base: () => `${publicUrl(config, boundHttpPort)}/v1.1`,
       log: log.child({ component: 'sta-mqtt' }),
+      minCell: config.PRIVACY_MIN_CELL,
     })
     const ingest = createIngest({
       store,

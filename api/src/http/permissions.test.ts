@@ -8,7 +8,15 @@ describe('roles and permissions', () => {
     )
     expect(table).toEqual({
       admin: Permission.options,
-      operator: ['read', 'write', 'write:observations', 'provision', 'quarantine', 'metrics'],
+      operator: [
+        'read',
+        'read:unsuppressed',
+        'write',
+        'write:observations',
+        'provision',
+        'quarantine',
+        'metrics',
+      ],
       device: ['write:observations'],
       reader: ['read'],
     })

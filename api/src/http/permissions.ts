@@ -7,6 +7,7 @@ export type ApiRole = z.infer<typeof ApiRole>
 /** What a request may need. Roles grant explicit permissions, not a ladder. */
 export const Permission = z.enum([
   'read', // open data, when anonymous read is off
+  'read:unsuppressed', // gender-disaggregated counts without small-cell suppression (operators)
   'write', // create, update, delete SensorThings entities
   'write:observations', // create Observations (a device's only right)
   'provision', // register devices (POST /api/devices)
@@ -18,7 +19,15 @@ export type Permission = z.infer<typeof Permission>
 
 const GRANTS: Record<ApiRole, ReadonlySet<Permission>> = {
   admin: new Set(Permission.options),
-  operator: new Set(['read', 'write', 'write:observations', 'provision', 'quarantine', 'metrics']),
+  operator: new Set([
+    'read',
+    'read:unsuppressed',
+    'write',
+    'write:observations',
+    'provision',
+    'quarantine',
+    'metrics',
+  ]),
   device: new Set(['write:observations']),
   reader: new Set(['read']),
 }

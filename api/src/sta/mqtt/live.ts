@@ -11,6 +11,7 @@ import { checkStream, resultProblem } from '../write/observations.ts'
 import { observationFromMessage } from './create.ts'
 import { entityMessages, pathsOf, type EntityMessage, type EntityStore } from './entities.ts'
 import { resolveObservations } from './resolve.ts'
+import { createProtector } from '../privacy.ts'
 import { TOPIC_SETS, parseStaTopic, type StaTopic, type TopicSet } from './topic.ts'
 
 type Decision = { ok: true } | { ok: false; reason: string }
@@ -30,6 +31,8 @@ export type StaMqttDeps = {
   now?: () => Date
   /** Readings waiting for their ids at most; beyond, the oldest are not delivered (counted, logged). */
   maxPending?: number
+  /** k of small-cell suppression for gender-disaggregated results (default 10). */
+  minCell?: number
 }
 
 export type StaMqttStats = {
@@ -97,6 +100,14 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
   let pending: ObservationEvent[] = []
   let draining: Promise<void> | null = null
   let entityWork: Promise<void> = Promise.resolve()
+  // every subscriber gets what the public may see: small gender-disaggregated counts suppressed
+  const privacy = createProtector(store, deps.minCell === undefined ? {} : { minCell: deps.minCell })
+  let protecting: Promise<void> = Promise.resolve()
+  /** Delivers records once suppressed, in the order they were handed in. */
+  const deliverProtected = (records: readonly ObservationRecord[]): Promise<void> =>
+    (protecting = protecting
+      .then(async () => deliver(await privacy.protect(records)))
+      .catch((err: unknown) => log.error({ err }, 'sta mqtt: observations not delivered')))
 
   /** Subscribed topics by Datastream, rebuilt when the broker's set changes. */
   const currentRoutes = (): Routes | null => {
@@ -113,7 +124,11 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
         const target = t.value.target
         if (target.kind === 'collection' && target.set === 'Observations') {
           if (target.parent === null) r.all.push(entry)
-          else add(r.byDatastream, target.parent.id, { ...entry, multi: target.parent.set === 'MultiDatastreams' })
+          else
+            add(r.byDatastream, target.parent.id, {
+              ...entry,
+              multi: target.parent.set === 'MultiDatastreams',
+            })
         } else {
           add(r.byPath, t.value.path, entry)
           if (target.kind === 'collection') r.sets.add(target.set)
@@ -134,7 +149,10 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
     for (const o of records) {
       const multi = ofMultiDatastream(o)
       // Datastreams and MultiDatastreams share ids: Datastreams(5)/Observations is not MultiDatastreams(5)'s
-      const targets = [...r.all, ...(r.byDatastream.get(o.datastreamId) ?? []).filter((t) => t.multi === multi)]
+      const targets = [
+        ...r.all,
+        ...(r.byDatastream.get(o.datastreamId) ?? []).filter((t) => t.multi === multi),
+      ]
       if (targets.length === 0) continue
       const json = observationJson(links, o)
       let whole: string | null = null
@@ -152,7 +170,10 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
     for (const m of messages) {
       let whole: string | null = null
       for (const t of r.byPath.get(m.path) ?? []) {
-        channel.deliver(t.topic, t.project ? JSON.stringify(t.project(m.json)) : (whole ??= JSON.stringify(m.json)))
+        channel.deliver(
+          t.topic,
+          t.project ? JSON.stringify(t.project(m.json)) : (whole ??= JSON.stringify(m.json)),
+        )
         stats.delivered++
       }
     }
@@ -165,7 +186,7 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
         const records = await resolveObservations(store, batch)
         stats.unresolved +=
           new Set(batch.map((e) => `${e.datastreamId}@${Date.parse(e.phenomenonTime)}`)).size - records.length
-        deliver(records)
+        await deliverProtected(records)
       } catch (err) {
         log.error({ err, readings: batch.length }, 'sta mqtt: new observations not delivered')
       }
@@ -205,7 +226,7 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
         // one already there (e.g. a QoS 1 resend): acknowledged, not announced twice
         if (stored?.created) {
           stats.created++
-          deliver([stored.observation])
+          void deliverProtected([stored.observation])
         }
         return { ok: true }
       } catch (err) {
@@ -233,7 +254,7 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
       }
       schedule()
     },
-    created: (records) => deliver(records),
+    created: (records) => void deliverProtected(records),
     entities(changes) {
       const r = currentRoutes()
       if (!r) return
@@ -255,6 +276,7 @@ export function createStaMqtt(deps: StaMqttDeps): StaMqtt {
     idle: async () => {
       while (draining) await draining
       await entityWork
+      await protecting
     },
     stats: () => ({ ...stats }),
   }
