@@ -31,7 +31,7 @@ export type SuppressionResult = {
 const EPSILON = 1e-9
 
 /** Rank of a small dense matrix (Gaussian elimination with partial pivoting). */
-export function rank(matrix: readonly (readonly number[])[]): number {
+function rank(matrix: readonly (readonly number[])[]): number {
   const m = matrix.map((row) => [...row])
   const cols = m[0]?.length ?? 0
   let r = 0
@@ -54,10 +54,7 @@ export function rank(matrix: readonly (readonly number[])[]): number {
  * The unknown cells whose value follows from the constraints and the known ones. `unknown` lists
  * cell indexes; constraints not touching one say nothing about them.
  */
-export function determinedCells(
-  unknown: ReadonlySet<number>,
-  constraints: readonly SumConstraint[],
-): number[] {
+function determinedCells(unknown: ReadonlySet<number>, constraints: readonly SumConstraint[]): number[] {
   const vars = [...unknown].sort((a, b) => a - b)
   const column = new Map(vars.map((v, i) => [v, i]))
   const rows: number[][] = []

@@ -216,26 +216,28 @@ function stream(
     indicator: { theme: string; name: string }
   },
 ): StatisticalStream {
-  const citizenship = x.cells.some((c) => c.categories?.citizenship !== undefined)
-  const [first] = Object.values(x.definitions)
+  // what describes the stream goes into its metadata, not alongside it
+  const { cells, constraints, domain, primarySource, definitions, indicator, ...own } = x
+  const citizenship = cells.some((c) => c.categories?.citizenship !== undefined)
+  const [first] = Object.values(definitions)
   return {
-    ...x,
+    ...own,
     disaggregation: {
       dimensions: citizenship ? ['gender', 'citizenship'] : ['gender'],
       byGender: true,
       genderCategories: ['female', 'male'],
-      source: `${PUBLISHER}; primary source: ${x.primarySource}`,
+      source: `${PUBLISHER}; primary source: ${primarySource}`,
       provenance: 'official-statistic',
-      domain: x.domain,
+      domain,
       note: TWO_CATEGORIES,
-      cells: x.cells,
-      constraints: x.constraints,
+      cells,
+      constraints,
     },
     properties: {
-      indicator: x.indicator,
-      definitions: Object.fromEntries(Object.entries(x.definitions).map(([k, d]) => [k, d.beschreibung])),
+      indicator,
+      definitions: Object.fromEntries(Object.entries(definitions).map(([k, d]) => [k, d.beschreibung])),
       timeReference: first?.zeitbezug,
-      primarySource: x.primarySource,
+      primarySource,
       publisher: PUBLISHER,
       license: LICENSE,
       attribution: STATS_ATTRIBUTION,
