@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api'
+import { listValue, type DuckDBValue } from '@duckdb/node-api'
 import {
   representativePoint,
   type Id,
@@ -33,7 +33,7 @@ import {
 } from './schema.ts'
 import { STAGING_TABLE, insertObservations } from './insert-observations.ts'
 import { QUARANTINE_SCHEMA, countQuarantine, insertQuarantine, listQuarantine } from './quarantine.ts'
-import { ReadPool, SerialConnection, json, parseJson, type Row, type Sql } from './sql.ts'
+import { ReadPool, SerialConnection, json, openInstance, parseJson, type Row, type Sql } from './sql.ts'
 import {
   NoSqlTranslationError,
   filterToSql,
@@ -210,11 +210,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
 export type OpenDuckDb = { store: Store; conn: SerialConnection; reads: ReadPool }
 
 export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> {
-  const instance = await DuckDBInstance.create(opts.path, {
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-    ...(opts.threads ? { threads: String(opts.threads) } : {}),
-  })
+  const instance = await openInstance(opts.path, opts.threads)
   const conn = new SerialConnection(await instance.connect())
   await conn.exclusive(async (sql) => {
     for (const ddl of [...SCHEMA, ...QUARANTINE_SCHEMA]) await sql.run(ddl)
@@ -376,7 +372,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return {
       count: `SELECT count(*) AS n FROM ${source}${where}`,
       head,
-      rows: `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted ? `${sorted.sql}, ` : ''}${order}
+      rows: `SELECT ${columns} FROM ${source}${where} ORDER BY ${sorted?.sql ? `${sorted.sql}, ` : ''}${order}
          LIMIT $${all.length + 1} OFFSET $${all.length + 2}`,
       all: [...all, p.count !== false ? p.top : p.top + 1, p.skip],
     }

@@ -196,7 +196,9 @@ describe('$filter and $orderby in DuckDB SQL agree with the in-memory evaluator 
       .chain((ids) => fc.tuple(...[...new Set(ids)].map((id) => row(id))))
     const key = fc.oneof(
       fc.constantFrom(prop('n'), prop('s'), prop('t')),
-      num.filter((e) => e.kind !== 'literal'),
+      num,
+      // keys that are one literal order nothing (DuckDB refuses `ORDER BY NULL`; a case the API fuzz found)
+      fc.constantFrom(lit('null', null), lit('boolean', true), bin('add', prop('s'), prop('s'))),
     )
     const orderBy = fc.array(
       fc.record({ expr: key, direction: fc.constantFrom('asc' as const, 'desc' as const) }),

@@ -360,17 +360,22 @@ export function filterToSql(expr: Expr, columns: ColumnMap, opts: TranslateOptio
   return finish(b ? `(${b.sql}) IS TRUE` : 'FALSE', opts.firstParam ?? 1)
 }
 
-/** An ORDER BY list with numbered parameters; nulls last in both directions (DuckDB's default, and the evaluator's). */
+/**
+ * An ORDER BY list with numbered parameters; nulls last in both directions (DuckDB's default, and the
+ * evaluator's). Empty when no key depends on the row.
+ */
 export function orderByToSql(
   orderBy: readonly OrderBy[],
   columns: ColumnMap,
   opts: TranslateOptions = {},
 ): SqlFragment {
   const { bind, finish } = binder()
-  const parts = orderBy.map((o) => {
+  const parts = orderBy.flatMap((o) => {
     const t = exprToSql(o.expr, columns, opts.now ?? Date.now, bind)
+    // a key that is one literal (`$orderby=null`, `name add name`) orders nothing, and DuckDB refuses it
+    if (/^(NULL|TRUE|FALSE)$/.test(t.sql)) return []
     const key = t.type === 'json' ? `json_extract_string(${t.sql}, '$')` : t.sql
-    return `${key} ${o.direction === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`
+    return [`${key} ${o.direction === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`]
   })
   return finish(parts.join(', '), opts.firstParam ?? 1)
 }

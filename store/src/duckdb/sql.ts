@@ -1,5 +1,6 @@
 import { isoOfMs } from '../query/iso-time.ts'
 import {
+  DuckDBInstance,
   DuckDBResultReader,
   type DuckDBConnection,
   type DuckDBDataChunk,
@@ -8,6 +9,25 @@ import {
 } from '@duckdb/node-api'
 
 export type Row = Record<string, unknown>
+
+/**
+ * A DuckDB database as the store opens it. Extensions are never downloaded (offline by design).
+ *
+ * Statistics propagation is off: DuckDB builds a prepared statement's physical plan once, from the
+ * min/max statistics the tables had then, and does not plan again when rows arrive (only when the
+ * catalog changes). With the statement cache below, a stale plan answered wrongly: a join dropped
+ * rows whose key lay outside the old range, and a GROUP BY planned as a perfect hash aggregate
+ * failed ("aggregate group … exceeded total groups") once a new MultiDatastream had properties
+ * (DuckDB 1.5.6, test in sql.test.ts). Without the propagator, no plan depends on the data it saw.
+ */
+export function openInstance(path: string, threads?: number): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(path, {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    disabled_optimizers: 'statistics_propagation',
+    ...(threads ? { threads: String(threads) } : {}),
+  })
+}
 
 /**
  * One DuckDB connection used by one caller at a time: statements of concurrent requests are queued,
