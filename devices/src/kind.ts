@@ -1,5 +1,12 @@
 import type { z } from 'zod'
-import type { DatastreamSpec, ObservationResult, Outcome, Sensor } from '@urbantwin/model'
+import type {
+  DatastreamSpec,
+  MultiDatastreamSpec,
+  MultiObservationResult,
+  ObservationResult,
+  Outcome,
+  Sensor,
+} from '@urbantwin/model'
 
 /** What a codec may know about the sending device: its id and its Thing properties (e.g. calibration). */
 export type DeviceContext = { deviceId: string; properties: Readonly<Record<string, unknown>> }
@@ -7,10 +14,11 @@ export type DeviceContext = { deviceId: string; properties: Readonly<Record<stri
 /**
  * A decoded value for one of the kind's Datastreams. `phenomenonTime` when the device sent one;
  * `resultQuality` when the value was clamped or is otherwise doubtful (STA Observation/resultQuality).
+ * A reading for one of the kind's MultiDatastreams carries an array, one element per ObservedProperty.
  */
 export type Reading = {
   key: string
-  result: ObservationResult
+  result: ObservationResult | MultiObservationResult
   phenomenonTime?: string
   resultQuality?: string
 }
@@ -22,6 +30,8 @@ export type DeviceKind = {
   description: string
   sensor: Sensor
   datastreams: readonly DatastreamSpec[]
+  /** Streams whose readings are arrays (one element per ObservedProperty); none when absent. */
+  multiDatastreams?: readonly MultiDatastreamSpec[]
   /** The native JSON uplink's schema (what `decodeObject` validates); also documents the topic (AsyncAPI). */
   payload: z.ZodType
   /**

@@ -86,8 +86,14 @@ export function createIngest(deps: IngestDeps): Ingest {
       let device = d
       const kind = deps.kindOf(device.kind)
       // a registered device whose Thing lacks Datastreams of its kind gets them on its first message
-      if (kind && kind.datastreams.some((spec) => device.datastreams[spec.key] === undefined)) {
-        const ensured = await store.ensureDatastreams(device.deviceId, kind.sensor, kind.datastreams)
+      const specs = kind ? [...kind.datastreams, ...(kind.multiDatastreams ?? [])] : []
+      if (kind && specs.some((spec) => device.datastreams[spec.key] === undefined)) {
+        const ensured = await store.ensureDatastreams(
+          device.deviceId,
+          kind.sensor,
+          kind.datastreams,
+          kind.multiDatastreams,
+        )
         if (ensured) {
           device = ensured.device
           log.info({ deviceId: device.deviceId, added: ensured.added }, 'created missing Datastreams')
@@ -107,7 +113,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     for (const r of await store.registrations(deviceIds)) {
       const kind = deps.kindOf(r.kind)
       if (!kind) continue
-      const device = await store.provisionDevice({ ...r, sensor: kind.sensor, datastreams: kind.datastreams })
+      const device = await store.provisionDevice({
+        ...r,
+        sensor: kind.sensor,
+        datastreams: kind.datastreams,
+        multiDatastreams: kind.multiDatastreams ?? [],
+      })
       log.info(
         { deviceId: r.deviceId, thingId: device.thingId },
         'recreated the Thing of a registered device',

@@ -8,7 +8,13 @@ import { Gender } from './gender.ts'
  */
 
 /** What a number is broken down by. */
-export const DisaggregationDimension = z.enum(['gender', 'ageGroup', 'citizenship', 'householdType'])
+export const DisaggregationDimension = z.enum([
+  'gender',
+  'ageGroup',
+  'citizenship',
+  'householdType',
+  'surveyAnswer',
+])
 export type DisaggregationDimension = z.infer<typeof DisaggregationDimension>
 
 /** Where the numbers come from: an official statistic, a survey, a model (estimate), or sensors. */

@@ -1,4 +1,4 @@
-import type { Id, ObservationResult } from './entities.ts'
+import type { Id, MultiObservationResult, ObservationResult } from './entities.ts'
 
 /** Emitted in-process after an observation is stored; feeds Node-RED flows and live layers. */
 export type ObservationEvent = {
@@ -8,7 +8,8 @@ export type ObservationEvent = {
   datastreamId: Id
   /** The device kind's stream key, e.g. `fillingLevel`. */
   key: string
-  result: ObservationResult
+  /** An array for a kind-declared MultiDatastream (e.g. a survey hour: exact counts, internal only). */
+  result: ObservationResult | MultiObservationResult
   phenomenonTime: string
 }
 

@@ -88,3 +88,19 @@ export type DatastreamSpec = {
   observationType: ObservationType
   observedProperty: ObservedProperty
 }
+
+/**
+ * One MultiDatastream a device kind declares: results that belong together (e.g. a survey hour's
+ * answers by gender), one element per ObservedProperty, stored and served as one array.
+ */
+export type MultiDatastreamSpec = {
+  /** The kind's name for the stream, e.g. `answers`; a reading with this key carries the array. */
+  key: string
+  name: string
+  description: string
+  unitOfMeasurements: readonly UnitOfMeasurement[]
+  multiObservationDataTypes: readonly ObservationType[]
+  observedProperties: readonly ObservedProperty[]
+  /** e.g. `disaggregation` (see disaggregation.ts), which the API's suppression reads. */
+  properties?: Record<string, unknown>
+}

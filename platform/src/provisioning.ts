@@ -34,6 +34,7 @@ export function provisionDevice(store: Store, kind: DeviceKind, d: DeviceSpec): 
     },
     sensor: kind.sensor,
     datastreams: kind.datastreams,
+    multiDatastreams: kind.multiDatastreams ?? [],
   })
 }
 

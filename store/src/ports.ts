@@ -5,6 +5,7 @@ import type {
   Datastream,
   DatastreamRecord,
   DatastreamSpec,
+  MultiDatastreamSpec,
   Id,
   Location,
   LorawanNetwork,
@@ -32,6 +33,7 @@ export type DeviceProvision = {
   location: PointLocation
   sensor: Sensor
   datastreams: readonly DatastreamSpec[]
+  multiDatastreams?: readonly MultiDatastreamSpec[]
 }
 
 /**
@@ -44,7 +46,7 @@ export type DeviceRecord = {
   deviceId: string
   kind: string
   thingId: Id
-  /** Datastream id per stream key. */
+  /** Datastream (and kind-declared MultiDatastream) id per stream key. */
   datastreams: Record<string, Id>
   /** The Thing's properties (e.g. calibration), for the device's codec. */
   properties: Record<string, unknown>
@@ -180,6 +182,7 @@ export type Registry = {
     deviceId: string,
     sensor: DeviceProvision['sensor'],
     datastreams: DeviceProvision['datastreams'],
+    multiDatastreams?: DeviceProvision['multiDatastreams'],
   ): Promise<{ device: DeviceRecord; added: number } | null>
   /** The registered ones among `deviceIds`, in one round trip (ingest meets a whole fleet at once). */
   devices(deviceIds: readonly string[]): Promise<DeviceRecord[]>

@@ -183,6 +183,63 @@ describe('DuckDB store (real embedded engine, file on disk)', () => {
     expect(await store.ensureDatastreams('ghost', full.sensor, full.datastreams)).toBeNull()
   })
 
+  it("provisions a kind's MultiDatastreams by key: created once, updated, added when missing, array results stored", async () => {
+    const { store } = await open()
+    const full = provision('s-1')
+    const pair = {
+      key: 'pair',
+      name: 'Pair',
+      description: 'two counts',
+      unitOfMeasurements: [full.datastreams[0]!.unitOfMeasurement, full.datastreams[0]!.unitOfMeasurement],
+      multiObservationDataTypes: [full.datastreams[0]!.observationType, full.datastreams[0]!.observationType],
+      observedProperties: [
+        { name: 'A', definition: 'urn:test:a', description: 'a' },
+        { name: 'B', definition: 'urn:test:b', description: 'b' },
+      ],
+      properties: { version: 1 },
+    }
+    const d = await store.provisionDevice({ ...full, multiDatastreams: [pair] })
+    const id = d.datastreams.pair!
+    expect(await store.multiDatastream(id)).toMatchObject({
+      name: `Pair of ${full.thing.name}`,
+      thingId: d.thingId,
+      properties: { version: 1 },
+    })
+    expect((await store.datastream(id)) ?? null).toBeNull() // a MultiDatastream, not a Datastream
+    // provisioning again updates it in place; the device's map is the same
+    const again = await store.provisionDevice({
+      ...full,
+      multiDatastreams: [{ ...pair, description: 'two counts, again', properties: { version: 2 } }],
+    })
+    expect(again.datastreams).toEqual(d.datastreams)
+    expect(await store.multiDatastream(id)).toMatchObject({
+      description: 'two counts, again',
+      properties: { version: 2 },
+    })
+    // a device kind that gained one: ensureDatastreams adds it, once
+    const other = { ...pair, key: 'other', name: 'Other' }
+    const ensured = await store.ensureDatastreams('s-1', full.sensor, full.datastreams, [pair, other])
+    expect(ensured?.added).toBe(1)
+    expect(Object.keys(ensured!.device.datastreams).sort()).toEqual(
+      [...Object.keys(d.datastreams), 'other'].sort(),
+    )
+    expect((await store.ensureDatastreams('s-1', full.sensor, full.datastreams, [pair, other]))?.added).toBe(
+      0,
+    )
+    expect((await store.devices(['s-1']))[0]!.datastreams).toEqual(ensured!.device.datastreams)
+    // ingest appends an array for it like any reading
+    await store.appendObservations([
+      {
+        datastreamId: id,
+        phenomenonTime: '2026-11-24T10:00:00.000Z',
+        resultTime: '2026-11-24T10:00:01.000Z',
+        result: [3, 12],
+      },
+    ])
+    const obs = await store.observations(id, { top: 10, skip: 0 })
+    expect(obs.items.map((o) => o.result)).toEqual([[3, 12]])
+  })
+
   it('looks up many devices in one call: the registered ones, as device() sees each', async () => {
     const { store } = await open()
     const a = await store.provisionDevice(provision('m-1'))

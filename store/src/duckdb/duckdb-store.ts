@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { listValue, type DuckDBValue } from '@duckdb/node-api'
 import {
+  COMPLEX_OBSERVATION,
   representativePoint,
   type Id,
   type Location,
   type LocationGeometry,
+  type MultiDatastream,
+  type MultiDatastreamSpec,
   type NewObservation,
   type ObservedProperty,
   type PageRequest,
@@ -27,6 +30,7 @@ import {
 import {
   ALL_OBSERVATIONS_VIEW,
   CURRENT_LOCATIONS_VIEW,
+  MULTI_DATASTREAMS_VIEW,
   DROP_OBSERVATIONS_UNIQUE,
   MIGRATIONS,
   SCHEMA,
@@ -230,6 +234,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
       if (!has) await sql.run(m.ddl)
     }
     await sql.run(CURRENT_LOCATIONS_VIEW)
+    await sql.run(MULTI_DATASTREAMS_VIEW)
     await sql.run(ALL_OBSERVATIONS_VIEW)
     await sql.run('CHECKPOINT')
     await sql.run(STAGING_TABLE)
@@ -519,7 +524,9 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     if (deviceIds.length === 0) return []
     const rows = await sql.rows(
       `SELECT t.device_id, t.id, t.kind, t.properties, d.id AS datastream_id, d.key
-       FROM things t LEFT JOIN datastreams d ON d.thing_id = t.id
+       FROM things t LEFT JOIN (SELECT id, thing_id, key FROM datastreams
+                                UNION ALL SELECT id, thing_id, key FROM multi_datastreams WHERE key IS NOT NULL) d
+         ON d.thing_id = t.id
        WHERE t.device_id IN (SELECT unnest(?::VARCHAR[]))
        ORDER BY t.device_id, d.id`,
       [listValue([...deviceIds])],
@@ -625,6 +632,60 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return rows.length
   }
 
+  /**
+   * A Thing's MultiDatastreams from its kind, by key as putDatastreams does: `update` also rewrites
+   * the name, description and properties of existing ones (their ObservedProperties stay).
+   */
+  async function putMultiDatastreams(
+    sql: Sql,
+    thingId: number,
+    thingName: string,
+    sensor: DeviceProvision['sensor'],
+    specs: readonly MultiDatastreamSpec[],
+    mode: 'new' | 'update' | 'missing',
+  ): Promise<number> {
+    if (specs.length === 0) return 0
+    const have =
+      mode === 'new'
+        ? new Map<string, number>()
+        : new Map(
+            (
+              await sql.rows('SELECT id, key FROM multi_datastreams WHERE thing_id = ? AND key IS NOT NULL', [
+                thingId,
+              ])
+            ).map((r) => [String(r.key), Number(r.id)]),
+          )
+    let added = 0
+    for (const m of specs) {
+      const multiDatastream: MultiDatastream = {
+        name: `${m.name} of ${thingName}`,
+        description: m.description,
+        unitOfMeasurements: [...m.unitOfMeasurements],
+        observationType: COMPLEX_OBSERVATION,
+        multiObservationDataTypes: [...m.multiObservationDataTypes],
+        ...(m.properties ? { properties: m.properties } : {}),
+      }
+      const id = have.get(m.key)
+      if (id === undefined) {
+        const observedProperties = m.observedProperties.map((create) => ({ create }))
+        await createMultiDatastream(
+          sql,
+          thingId,
+          { multiDatastream, sensor: { create: sensor }, observedProperties },
+          m.key,
+        )
+        added++
+      } else if (mode === 'update')
+        await sql.run('UPDATE multi_datastreams SET name = ?, description = ?, properties = ? WHERE id = ?', [
+          multiDatastream.name,
+          multiDatastream.description,
+          json(multiDatastream.properties),
+          id,
+        ])
+    }
+    return added
+  }
+
   /** An entity a link names, checked inside the transaction that uses it. */
   async function linked(sql: Sql, table: string, what: string, id: Id): Promise<number> {
     if (!(await sql.one(`SELECT 1 AS ok FROM ${table} WHERE id = ?`, [id])))
@@ -695,14 +756,20 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     return Number(row?.id)
   }
 
-  async function createMultiDatastream(sql: Sql, thingId: number, m: NewMultiDatastream): Promise<number> {
+  /** `key`: a device kind's name for it (see putMultiDatastreams); null when made through the API. */
+  async function createMultiDatastream(
+    sql: Sql,
+    thingId: number,
+    m: NewMultiDatastream,
+    key: string | null = null,
+  ): Promise<number> {
     const sensorId = await sensorOf(sql, m.sensor)
     const opIds: number[] = []
     for (const op of m.observedProperties) opIds.push(await observedPropertyOf(sql, op))
     const x = m.multiDatastream
     const row = await sql.one(
-      `INSERT INTO multi_datastreams (thing_id, sensor_id, name, description, units, data_types, properties)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO multi_datastreams (thing_id, sensor_id, name, description, units, data_types, properties, key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         thingId,
         sensorId,
@@ -711,6 +778,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         json(x.unitOfMeasurements),
         json(x.multiObservationDataTypes),
         json(x.properties),
+        key,
       ],
     )
     const id = Number(row?.id)
@@ -825,6 +893,14 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
             p.datastreams,
             existing ? 'update' : 'new',
           )
+          await putMultiDatastreams(
+            sql,
+            thingId,
+            p.thing.name,
+            p.sensor,
+            p.multiDatastreams ?? [],
+            existing ? 'update' : 'new',
+          )
           // delete + insert: DuckDB's upsert costs milliseconds a row
           await sql.run('DELETE FROM device_registrations WHERE device_id = ?', [p.deviceId])
           await sql.run(
@@ -850,7 +926,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
         }),
       ),
 
-    ensureDatastreams: (deviceId, sensor, specs) =>
+    ensureDatastreams: (deviceId, sensor, specs, multiSpecs = []) =>
       afterRegistryChange(
         conn.transaction(async (sql) => {
           const thing = await sql.one('SELECT id, name FROM things WHERE device_id = ?', [deviceId])
@@ -863,8 +939,16 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
             specs,
             'missing',
           )
+          const addedMulti = await putMultiDatastreams(
+            sql,
+            Number(thing.id),
+            String(thing.name),
+            sensor,
+            multiSpecs,
+            'missing',
+          )
           const device = await deviceIn(sql, deviceId)
-          return device ? { device, added } : null
+          return device ? { device, added: added + addedMulti } : null
         }),
       ),
     device: (deviceId) => conn.exclusive((sql) => deviceIn(sql, deviceId)),

@@ -17,6 +17,12 @@ export const CURRENT_LOCATIONS_VIEW = `CREATE OR REPLACE VIEW current_locations 
     SELECT l.* FROM locations l
     WHERE l.id IN (SELECT arg_max(h.location_id, h.id) FROM historical_locations h GROUP BY h.thing_id)`
 
+/** MultiDatastreams with their ObservedProperties in order. Made again after MIGRATIONS, like the above. */
+export const MULTI_DATASTREAMS_VIEW = `CREATE OR REPLACE VIEW multi_datastreams_with_properties AS
+    SELECT m.*, (SELECT list(p.observed_property_id ORDER BY p.position) FROM multi_datastream_properties p
+                 WHERE p.multi_datastream_id = m.id) AS observed_property_ids
+    FROM multi_datastreams m`
+
 /**
  * DDL of the embedded store. Every statement is idempotent, so opening an existing file is safe.
  * Schema changes are never left in DuckDB's own WAL: the store checkpoints right after them, because
@@ -111,10 +117,7 @@ export const SCHEMA = [
     observed_property_id INTEGER NOT NULL,
     PRIMARY KEY (multi_datastream_id, position)
   )`,
-  `CREATE VIEW IF NOT EXISTS multi_datastreams_with_properties AS
-    SELECT m.*, (SELECT list(p.observed_property_id ORDER BY p.position) FROM multi_datastream_properties p
-                 WHERE p.multi_datastream_id = m.id) AS observed_property_ids
-    FROM multi_datastreams m`,
+  MULTI_DATASTREAMS_VIEW,
   `CREATE TABLE IF NOT EXISTS observations ${OBSERVATIONS_COLUMNS}`,
   /**
    * Observations moved out of \`observations\` by compaction (see compactObservations), sorted by
@@ -183,6 +186,8 @@ export const MIGRATIONS: ReadonlyArray<{ table: string; column: string; ddl: str
   },
   /** An area's GeoJSON (Polygon, MultiPolygon); null for a point, which lon/lat hold. */
   { table: 'locations', column: 'geometry', ddl: 'ALTER TABLE locations ADD COLUMN geometry JSON' },
+  /** A device kind's name for a MultiDatastream it declares (like datastreams.key); null when made through the API. */
+  { table: 'multi_datastreams', column: 'key', ddl: 'ALTER TABLE multi_datastreams ADD COLUMN key VARCHAR' },
   { table: 'mqtt_accounts', column: 'network', ddl: 'ALTER TABLE mqtt_accounts ADD COLUMN network VARCHAR' },
   {
     table: 'mqtt_accounts',

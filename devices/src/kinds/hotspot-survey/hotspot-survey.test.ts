@@ -1,54 +1,45 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { ObservationResult, type Outcome } from '@urbantwin/model'
+import { Disaggregation, MultiObservationResult, suppress, type Outcome } from '@urbantwin/model'
 import { decodeNative, decodeValue } from '../../decode.ts'
 import type { Reading } from '../../kind.ts'
 import { EVENING_HOUR, QUIET_HOUR, SURVEY_THING_PROPERTIES } from './fixtures.ts'
-import { hotspotSurvey } from './index.ts'
+import { ANSWER_CELLS, hotspotSurvey } from './index.ts'
 
 const ctx = { deviceId: 'x', properties: SURVEY_THING_PROPERTIES }
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v))
-const keys = new Set(hotspotSurvey.datastreams.map((d) => d.key))
+const [answers] = hotspotSurvey.multiDatastreams ?? []
+const keys = new Set([answers!.key])
 const withAnswers = (answers: unknown) => ({ ...EVENING_HOUR, answers })
 const { yes, no, unsure } = EVENING_HOUR.answers
 
 function wellFormed(r: Outcome<Reading[]>): boolean {
   if (!r.ok) return typeof r.reason === 'string' && r.reason.length > 0
-  return r.value.every((x) => keys.has(x.key) && ObservationResult.safeParse(x.result).success)
+  return r.value.every(
+    (x) => keys.has(x.key) && Array.isArray(x.result) && x.result.length === 15 && MultiObservationResult.safeParse(x.result).success,
+  )
 }
 
 describe('WLAN hotspot micro-survey native JSON', () => {
-  it('decodes an hour into counts per answer × gender and a total per answer, at the hour', () => {
-    const phenomenonTime = '2026-11-23T21:00:00.000Z'
-    const expected: [string, number][] = [
-      ['answers.yes.female', 4],
-      ['answers.yes.male', 9],
-      ['answers.yes.diverse', 0],
-      ['answers.yes.unspecified', 2],
-      ['answers.yes.total', 15],
-      ['answers.no.female', 6],
-      ['answers.no.male', 3],
-      ['answers.no.diverse', 1],
-      ['answers.no.unspecified', 0],
-      ['answers.no.total', 10],
-      ['answers.unsure.female', 2],
-      ['answers.unsure.male', 1],
-      ['answers.unsure.diverse', 0],
-      ['answers.unsure.unspecified', 1],
-      ['answers.unsure.total', 4],
-    ]
+  it('decodes an hour into one array: counts per answer × gender and a total per answer, at the hour', () => {
     expect(decodeNative(hotspotSurvey, bytes(EVENING_HOUR), ctx)).toEqual({
       ok: true,
-      value: expected.map(([key, result]) => ({ key, result, phenomenonTime })),
+      value: [
+        {
+          key: 'answers',
+          // yes: female, male, diverse, unspecified, total; then no; then unsure
+          result: [4, 9, 0, 2, 15, 6, 3, 1, 0, 10, 2, 1, 0, 1, 4],
+          phenomenonTime: '2026-11-23T21:00:00.000Z',
+        },
+      ],
     })
   })
 
   it('decodes an hour without answers into zeros, not into nothing', () => {
     const r = decodeValue(hotspotSurvey, QUIET_HOUR, ctx)
-    expect(r.ok && r.value).toHaveLength(15)
-    expect(
-      r.ok && r.value.every((x) => x.result === 0 && x.phenomenonTime === '2026-11-24T04:00:00.000Z'),
-    ).toBe(true)
+    expect(r.ok && r.value).toEqual([
+      { key: 'answers', result: Array(15).fill(0), phenomenonTime: '2026-11-24T04:00:00.000Z' },
+    ])
   })
 
   it.each([
@@ -126,11 +117,39 @@ describe('WLAN hotspot micro-survey native JSON', () => {
     })
   })
 
-  it('declares exactly the Datastreams it decodes, with unique keys', () => {
-    expect(hotspotSurvey.datastreams).toHaveLength(15)
-    expect(keys.size).toBe(15)
+  it('declares exactly the MultiDatastream it decodes, one element per ObservedProperty', () => {
+    expect(hotspotSurvey.datastreams).toEqual([])
+    const m = answers!
+    expect(
+      [m.unitOfMeasurements, m.multiObservationDataTypes, m.observedProperties].map((x) => x.length),
+    ).toEqual([15, 15, 15])
+    expect(new Set(m.observedProperties.map((p) => p.definition)).size).toBe(15)
     const r = decodeValue(hotspotSurvey, EVENING_HOUR, ctx)
     expect(r.ok && new Set(r.value.map((x) => x.key))).toEqual(keys)
+  })
+
+  it('describes its cells so that suppression keeps each answer total from giving a small cell away', () => {
+    const d = Disaggregation.parse(answers!.properties?.disaggregation)
+    expect(d).toMatchObject({ byGender: true, provenance: 'survey', domain: 'wlan' })
+    expect(d.cells.map((c) => `${c.categories?.surveyAnswer}.${c.gender}`)).toEqual(
+      ANSWER_CELLS.map((c) => `${c.answer}.${c.gender}`),
+    )
+    expect(d.constraints).toEqual([
+      { total: 4, parts: [0, 1, 2, 3] },
+      { total: 9, parts: [5, 6, 7, 8] },
+      { total: 14, parts: [10, 11, 12, 13] },
+    ])
+    // the evening hour: yes has 0 diverse and 2 unspecified; no has 1 and 0; unsure is small throughout
+    const r = decodeValue(hotspotSurvey, EVENING_HOUR, ctx)
+    const values = r.ok ? (r.value[0]!.result as number[]) : []
+    const out = suppress(values, d, 3)
+    expect(out.values.every((v, i) => v === null || values[i]! >= 3)).toBe(true)
+    // every answer with a hidden category hides a second number of that answer (no total minus the rest)
+    for (const c of d.constraints) {
+      const hiddenHere = [c.total, ...c.parts].filter((i) => out.values[i] === null)
+      expect(hiddenHere.length === 0 || hiddenHere.length >= 2).toBe(true)
+    }
+    expect(out.suppressed.length).toBeGreaterThan(0)
   })
 
   it('reports every valid hour exactly, totals included (property)', () => {
@@ -145,13 +164,12 @@ describe('WLAN hotspot micro-survey native JSON', () => {
           const r = decodeValue(hotspotSurvey, { periodStart, question: 'safe-at-night', answers }, ctx)
           expect(r.ok).toBe(true)
           if (!r.ok) return
-          const got = new Map(r.value.map((x) => [x.key, x.result]))
-          for (const [answer, counts] of Object.entries(answers)) {
-            for (const [gender, n] of Object.entries(counts))
-              expect(got.get(`answers.${answer}.${gender}`)).toBe(n)
-            const total = Object.values(counts).reduce((a, b) => a + b, 0)
-            expect(got.get(`answers.${answer}.total`)).toBe(total)
-          }
+          const got = r.value[0]!.result as number[]
+          ANSWER_CELLS.forEach(({ answer, gender }, i) => {
+            const counts = answers[answer]
+            const n = gender === 'total' ? Object.values(counts).reduce((a, b) => a + b, 0) : counts[gender]
+            expect(got[i]).toBe(n)
+          })
           expect(r.value.every((x) => x.phenomenonTime === periodStart)).toBe(true)
         },
       ),

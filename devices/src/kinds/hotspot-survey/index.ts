@@ -1,21 +1,18 @@
 import { Gender, fail, ok, type Outcome } from '@urbantwin/model'
 import type { DeviceKind, Reading } from '../../kind.ts'
 import { validate } from '../../json-payload.ts'
-import { SURVEY_DATASTREAMS, answerKey } from './datastreams.ts'
-import { HotspotSurveyPayload, SurveyAnswer } from './payload.ts'
+import { ANSWERS_KEY, ANSWER_CELLS, SURVEY_MULTI_DATASTREAMS } from './datastreams.ts'
+import { HotspotSurveyPayload } from './payload.ts'
 import { questionOf } from './question.ts'
 
-/** A validated hour of answers → one count per answer × gender, and one total per answer, at the hour. */
+/** A validated hour of answers → one reading: per answer, the count of each gender category and the total. */
 export function surveyReadings(p: HotspotSurveyPayload): Reading[] {
-  const phenomenonTime = new Date(p.periodStart).toISOString()
-  return SurveyAnswer.options.flatMap((answer) => {
-    const counts = p.answers[answer]
-    const total = Gender.options.reduce((sum, g) => sum + counts[g], 0)
-    return [
-      ...Gender.options.map((g) => ({ key: answerKey(answer, g), result: counts[g], phenomenonTime })),
-      { key: answerKey(answer, 'total'), result: total, phenomenonTime },
-    ]
-  })
+  const result = ANSWER_CELLS.map(({ answer, gender }) =>
+    gender === 'total'
+      ? Gender.options.reduce((sum, g) => sum + p.answers[answer][g], 0)
+      : p.answers[answer][gender],
+  )
+  return [{ key: ANSWERS_KEY, result, phenomenonTime: new Date(p.periodStart).toISOString() }]
 }
 
 export const hotspotSurvey: DeviceKind = {
@@ -30,7 +27,8 @@ export const hotspotSurvey: DeviceKind = {
     encodingType: 'text/plain',
     metadata: 'Hourly aggregates from the splash-page service; no per-person records are sent or kept',
   },
-  datastreams: SURVEY_DATASTREAMS,
+  datastreams: [],
+  multiDatastreams: SURVEY_MULTI_DATASTREAMS,
   payload: HotspotSurveyPayload,
   decodeObject(value, ctx): Outcome<Reading[]> {
     const p = validate(HotspotSurveyPayload, value)
@@ -48,4 +46,4 @@ export const hotspotSurvey: DeviceKind = {
 
 export { HotspotSurveyPayload, SurveyAnswer } from './payload.ts'
 export { QuestionId, SurveyThingProperties, questionOf } from './question.ts'
-export { answerKey } from './datastreams.ts'
+export { ANSWERS_KEY, ANSWER_CELLS } from './datastreams.ts'

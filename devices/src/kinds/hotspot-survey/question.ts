@@ -10,8 +10,8 @@ export const QuestionId = z
 export type QuestionId = z.infer<typeof QuestionId>
 
 /**
- * The question lives in the Thing, not in the Datastream keys: a kind's Datastream set is fixed, so
- * `answers.yes.female` means "answered yes" to whatever the Thing asks. One Thing asks one question
+ * The question lives in the Thing, not in the stream: a kind's streams are fixed, so the element
+ * "yes, female" of its answers means "answered yes" to whatever the Thing asks. One Thing asks one question
  * for its whole life; asking a new one at the same hotspot is a new Thing (device id), so stored
  * answers never change meaning. Example Thing properties:
  * `{"question":"safe-at-night","questionText":{"de":"Fühlen Sie sich hier nachts sicher?","en":"Do you feel safe here at night?"}}`
