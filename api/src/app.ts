@@ -21,6 +21,7 @@ import { createSuppression } from './sta/privacy.ts'
 import { can } from './http/permissions.ts'
 import { layersRouter } from './routes/layers.ts'
 import { devicesRouter, type DevicesDeps } from './routes/devices.ts'
+import { genderDataGapRouter } from './routes/gender-data-gap.ts'
 import { mqttAccountsRouter, type MqttAccountsDeps } from './routes/mqtt-accounts.ts'
 import { quarantineRouter } from './routes/quarantine.ts'
 import { docsRouter } from './routes/docs.ts'
@@ -32,6 +33,8 @@ import type { z } from 'zod'
 
 /** Readiness of each part of the platform, by name: `ok`, and why not. */
 export type Readiness = Record<string, { ok: boolean; detail?: string }>
+
+const GAP_PATHS = ['/api/gender-data-gap', '/api/gender-data-gap.csv']
 
 export type AppDeps = {
   store: Store
@@ -49,6 +52,10 @@ export type AppDeps = {
   openData?: OpenDataLicence
   /** Smallest count of people published in a gender-disaggregated result (k of small-cell suppression). */
   minCell?: number
+  /** The domain of a device kind's streams, for the gender data gap report (e.g. `waste`). */
+  kindDomain?: (kind: string) => string | undefined
+  /** How long a computed gender data gap report is served (default 30 s). */
+  genderDataGapTtlMs?: number
   /** Observations created through the API, for live feeds (see StaDeps). */
   onObservationsCreated?: (created: readonly ObservationRecord[]) => void
   /** Whether open data (GET under /v1.1 and /api/layers) may be read without a key. */
@@ -156,6 +163,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(API_PATHS, rejectRefusedKey)
   app.use('/v1.1', staAccess({ anonymousRead }))
   if (!anonymousRead) app.use('/api/layers', requirePermission('read'))
+  if (!anonymousRead) app.use(GAP_PATHS, requirePermission('read'))
   app.use('/api/devices', requirePermission('provision'))
   app.use('/api/mqtt/accounts', requirePermission('provision'))
   app.use('/api/quarantine', requirePermission('quarantine'))
@@ -182,6 +190,14 @@ export function createApp(deps: AppDeps): Express {
   })
   app.use('/v1.1', publicSta)
   app.use('/api/layers', layersRouter({ store: deps.store }))
+  app.use(
+    '/api',
+    genderDataGapRouter({
+      store: deps.store,
+      ...(deps.kindDomain ? { kindDomain: deps.kindDomain } : {}),
+      ...(deps.genderDataGapTtlMs === undefined ? {} : { ttlMs: deps.genderDataGapTtlMs }),
+    }),
+  )
   app.use('/api/devices', devicesRouter(deps.devices))
   if (deps.mqttAccounts) app.use('/api/mqtt/accounts', mqttAccountsRouter(deps.mqttAccounts))
   app.use('/api/quarantine', quarantineRouter({ store: deps.store, maxTop }))

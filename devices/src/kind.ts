@@ -29,6 +29,8 @@ export type DeviceKind = {
   name: string
   description: string
   sensor: Sensor
+  /** What its streams are about, for the gender data gap report: `waste`, `wlan`, `mobility`, … */
+  domain: string
   datastreams: readonly DatastreamSpec[]
   /** Streams whose readings are arrays (one element per ObservedProperty); none when absent. */
   multiDatastreams?: readonly MultiDatastreamSpec[]

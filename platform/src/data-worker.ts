@@ -73,6 +73,7 @@ const data: DataSide = {
           .catch((err: unknown) => log.warn({ err }, 'live feed not told')),
       maxTop: config.API_MAX_TOP,
       minCell: config.PRIVACY_MIN_CELL,
+      kindDomain: (kind) => deviceKinds.get(kind)?.domain,
       maxExpandDepth: config.API_MAX_EXPAND_DEPTH,
       maxBody: config.API_MAX_BODY,
       requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,

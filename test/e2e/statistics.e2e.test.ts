@@ -48,6 +48,23 @@ describe('the platform imports the shipped City of Munich statistics on its firs
         `Things?$count=true&$expand=Locations&$filter=${q("properties/statisticalArea/level eq 'district'")}`,
       )
       expect(districts['@iot.count']).toBe(25)
+      // the gender data gap report counts them: every imported stream is disaggregated by gender
+      const gap = (await (await fetch(`${first.base}/api/gender-data-gap`)).json()) as {
+        total: number
+        byGender: number
+        byDomain: { domain: string; total: number; byGender: number }[]
+        streams: { since: string | null; area: string }[]
+      }
+      console.info('gender data gap (statistics only):', JSON.stringify(gap.byDomain))
+      expect([gap.total, gap.byGender]).toEqual([364, 364])
+      expect(gap.byDomain.find((d) => d.domain === 'labour')).toEqual({
+        domain: 'labour',
+        total: 182,
+        byGender: 182,
+        share: 1,
+      })
+      expect(gap.streams.filter((s) => s.area === 'district')).toHaveLength(350)
+      expect(gap.streams.every((s) => s.since !== null)).toBe(true)
       expect(new Set(districts.value.map((t) => t.Locations[0]!.location.type))).toEqual(
         new Set(['MultiPolygon']),
       )

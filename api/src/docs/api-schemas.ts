@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ContainerFeature, ContainerLayer, GeoJsonPoint, Id } from '@urbantwin/model'
+import { GenderDataGapReport } from '../routes/gender-data-gap.ts'
 import type { QuarantinedMessage as QuarantinedRecord } from '@urbantwin/store'
 import type { ErrorCode } from '../http/errors.ts'
 import { RegisteredDevice } from '../routes/devices.ts'
@@ -94,6 +95,7 @@ export function apiSchemas(): Record<string, z.ZodType> {
     RevokedMqttLogin,
     ContainerLayer,
     ContainerFeature,
+    GenderDataGapReport,
     QuarantinedMessage,
     QuarantinePage: z.object({ count: z.number().int().min(0), value: z.array(QuarantinedMessage) }),
     QuarantineCounts: z.object({

@@ -277,6 +277,24 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    method: 'get',
+    path: '/api/gender-data-gap',
+    tag: 'Open data',
+    summary: 'The gender data gap: every published (Multi)Datastream, and the share disaggregated by gender',
+    description:
+      'Per stream: disaggregated by gender or not (properties.disaggregation), source, provenance, domain, what one Observation covers, first and latest phenomenonTime. Totals overall and per domain. Computed from the registry, at most every 30 s.',
+    access: 'open',
+    ok: { status: 200, description: 'The report', content: JSON_ONLY('GenderDataGapReport') },
+  },
+  {
+    method: 'get',
+    path: '/api/gender-data-gap.csv',
+    tag: 'Open data',
+    summary: 'The gender data gap report as CSV: one row per published (Multi)Datastream',
+    access: 'open',
+    ok: { status: 200, description: 'RFC 4180 CSV with a header row', content: { 'text/csv': null } },
+  },
+  {
     method: 'post',
     path: '/api/devices',
     tag: 'Operators',

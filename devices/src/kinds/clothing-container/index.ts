@@ -33,6 +33,7 @@ export function containerReadings(p: ClothingContainerPayload, ctx: DeviceContex
 
 export const clothingContainer: DeviceKind = {
   id: 'clothing-container',
+  domain: 'waste',
   name: 'Used-clothing container',
   description:
     'Smart used-clothing container (Altkleidercontainer, waste code 20 01 10) with a fill-level sensor',

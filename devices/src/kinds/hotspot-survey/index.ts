@@ -17,6 +17,7 @@ export function surveyReadings(p: HotspotSurveyPayload): Reading[] {
 
 export const hotspotSurvey: DeviceKind = {
   id: 'hotspot-survey',
+  domain: 'wlan',
   name: 'WLAN hotspot micro-survey',
   description:
     'Optional anonymous question on a public WLAN splash page; hourly answer counts by gender category',

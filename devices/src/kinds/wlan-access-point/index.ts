@@ -27,6 +27,7 @@ export function accessPointReadings(p: WlanAccessPointPayload): Reading[] {
 
 export const wlanAccessPoint: DeviceKind = {
   id: 'wlan-access-point',
+  domain: 'wlan',
   name: 'Public WLAN access point',
   description:
     'Public M-WLAN access point reporting connected-client counts (never identities), state and traffic',
