@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import {
   NO_SIMULATION,
   eventually,
+  registerDevice,
   secretsOf,
   startPlatformProcess,
   tempDataDir,
@@ -37,24 +38,14 @@ describe('survey answers by gender: one MultiDatastream per hotspot, suppressed 
     platform = await startPlatformProcess({ dataDir: tmp.dir, env: NO_SIMULATION })
     const base = platform.base
     const operator = { authorization: `Bearer ${secretsOf(platform).apiAdminKey}` }
-    const registered = await fetch(`${base}/api/devices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...operator },
-      body: JSON.stringify({
-        deviceId: 'survey-e2e-1',
-        kind: 'hotspot-survey',
-        name: 'Umfrage M-WLAN Marienplatz',
-        lon: 11.5755,
-        lat: 48.1374,
-        properties: { question: 'safe-at-night' },
-      }),
+    const device = await registerDevice(platform, {
+      deviceId: 'survey-e2e-1',
+      kind: 'hotspot-survey',
+      name: 'Umfrage M-WLAN Marienplatz',
+      lon: 11.5755,
+      lat: 48.1374,
+      properties: { question: 'safe-at-night' },
     })
-    expect(registered.status).toBe(201)
-    const device = (await registered.json()) as {
-      thingId: number
-      datastreams: Record<string, number>
-      mqtt: { username: string; password: string; topic: string }
-    }
     const id = device.datastreams.answers!
     const lastHour = Math.floor(Date.now() / HOUR) * HOUR - HOUR
     const hours = Array.from({ length: 24 }, (_, h) => lastHour - (23 - h) * HOUR)

@@ -8,6 +8,7 @@ export {
 export {
   secretsOf,
   registerContainer,
+  registerDevice,
   registerContainers,
   health,
   GATEWAY_USER,

@@ -25,19 +25,30 @@ export const GATEWAY_USER = 'urbantwin-simulator'
 /** Platform settings for tests and benchmarks that bring their own devices: no simulated city. */
 export const NO_SIMULATION = { SIM_CONTAINERS: '0', SIM_ACCESS_POINTS: '0', SIM_SURVEYS: '0' } as const
 
-/** Registers a used-clothing container through the operator API; returns its Datastream ids. */
-export async function registerContainer(p: PlatformProcess, deviceId: string, lon = 11.57, lat = 48.14) {
+/** Registers a device through the operator API; returns its stream ids and its MQTT login. */
+export async function registerDevice(
+  p: PlatformProcess,
+  device: { deviceId: string; kind: string; name: string; lon: number; lat: number } & Record<
+    string,
+    unknown
+  >,
+) {
   const res = await fetch(`${p.base}/api/devices`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${secretsOf(p).apiAdminKey}` },
-    body: JSON.stringify({ deviceId, kind: 'clothing-container', name: `Container ${deviceId}`, lon, lat }),
+    body: JSON.stringify(device),
   })
-  if (res.status !== 201) throw new Error(`register ${deviceId}: ${res.status} ${await res.text()}`)
+  if (res.status !== 201) throw new Error(`register ${device.deviceId}: ${res.status} ${await res.text()}`)
   return (await res.json()) as {
     thingId: number
     datastreams: Record<string, number>
-    mqtt: { username: string; password: string }
+    mqtt: { username: string; password: string; topic: string }
   }
+}
+
+/** Registers a used-clothing container through the operator API; returns its Datastream ids. */
+export function registerContainer(p: PlatformProcess, deviceId: string, lon = 11.57, lat = 48.14) {
+  return registerDevice(p, { deviceId, kind: 'clothing-container', name: `Container ${deviceId}`, lon, lat })
 }
 
 /** Registers many containers, `concurrency` requests at a time. */
