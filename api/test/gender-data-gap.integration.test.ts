@@ -139,13 +139,58 @@ describe('the gender data gap report lists every published stream and the share 
       provenance: null,
       source: 'Register',
     })
+    expect(r.byProvenance).toEqual([
+      { provenance: 'official-statistic', total: 1, byGender: 1, share: 1 },
+      { provenance: 'sensor', total: 2, byGender: 0, share: 0 },
+      { provenance: 'unknown', total: 1, byGender: 0, share: 0 },
+    ])
+  })
+
+  it('names what the platform derives as derived, with its domain and source', async () => {
+    const thingId = await thingWith('Giesing', 'district', population('district 17'))
+    await store.create({
+      set: 'Datastreams',
+      thing: { id: thingId },
+      datastream: {
+        datastream: {
+          name: 'Residents per access point',
+          description: 'd',
+          unitOfMeasurement: unit,
+          observationType: COUNT,
+          properties: {
+            derivation: {
+              method: 'residents ÷ access points',
+              inputs: ['k'],
+              source: 'UrbanTwin',
+              domain: 'wlan',
+            },
+          },
+        },
+        sensor,
+        observedProperty: { create: { name: 'per AP', definition: 'urn:test:per-ap', description: 'd' } },
+      },
+    })
+    const r = await report()
+    expect(r.streams.find((s) => s.name === 'Residents per access point')).toMatchObject({
+      domain: 'wlan',
+      provenance: 'derived',
+      source: 'UrbanTwin',
+      byGender: false,
+      area: 'district',
+    })
+    expect(r.byProvenance.find((p) => p.provenance === 'derived')).toEqual({
+      provenance: 'derived',
+      total: 1,
+      byGender: 0,
+      share: 0,
+    })
   })
 
   it('updates itself when a stream is added', async () => {
     await thingWith('Au', 'district', population('district 5'))
     const r = await report()
-    expect([r.total, r.byGender, r.share]).toEqual([5, 2, 0.4])
-    expect(r.byDomain.find((d) => d.domain === 'population')).toMatchObject({ total: 2, byGender: 2 })
+    expect([r.total, r.byGender, r.share]).toEqual([7, 3, 0.4286])
+    expect(r.byDomain.find((d) => d.domain === 'population')).toMatchObject({ total: 3, byGender: 3 })
   })
 
   it('serves the same rows as CSV, and needs a key where open data does', async () => {

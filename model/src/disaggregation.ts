@@ -91,3 +91,28 @@ export function disaggregationOf(properties: Record<string, unknown> | undefined
 export function claimsDisaggregation(properties: Record<string, unknown> | undefined): boolean {
   return properties?.disaggregation !== undefined
 }
+
+/**
+ * How a stream the platform computes from others came about: `properties.derivation` of a derived
+ * (Multi)Datastream (share of women, gender gaps, residents per device). Derived numbers are computed
+ * only from what the public may see of their inputs, so they never give a suppressed count away.
+ */
+export const Derivation = z.object({
+  /** The formula, in words. */
+  method: z.string().min(1),
+  /** The `properties.key` of each input stream, or the registry set it counts (`registry:…`). */
+  inputs: z.array(z.string()).min(1),
+  /** Who computed it, from whose numbers. */
+  source: z.string().min(1),
+  /** A domain for the gap report, as in a disaggregation. */
+  domain: z.string().min(1),
+})
+export type Derivation = z.infer<typeof Derivation>
+
+/** The derivation of a (Multi)Datastream's properties, or null when it has none (or not this shape). */
+export function derivationOf(properties: Record<string, unknown> | undefined): Derivation | null {
+  const d = properties?.derivation
+  if (d === undefined) return null
+  const parsed = Derivation.safeParse(d)
+  return parsed.success ? parsed.data : null
+}

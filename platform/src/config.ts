@@ -85,6 +85,15 @@ export const Env = z.object({
     .describe(
       "Import the shipped City of Munich statistics (districts, population by sex, the Indikatorenatlas' sex-disaggregated indicators) on the first start and when they change",
     ),
+  STATISTICS_DERIVE_EVERY_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1440)
+    .default(15)
+    .describe(
+      'How often residents per WLAN access point and per used-clothing container are computed again for each district (they also follow registered and moved devices within seconds); 0 = only then',
+    ),
   WAL_MAX_BYTES: z.coerce
     .number()
     .int()

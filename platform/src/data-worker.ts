@@ -10,7 +10,7 @@ import { isUnder, pathnameOf } from '@urbantwin/flows/paths'
 import { openStore, timeSeriesOptions } from '@urbantwin/store'
 import { openApiKeyStore, API_KEYS_FILE } from './api-keys.ts'
 import { scheduleCompaction } from './compaction.ts'
-import { importOnStart } from './statistics.ts'
+import { importOnStart, scheduleResidentsPerDevice } from './statistics.ts'
 import { openDataOf } from './config.ts'
 import { httpTlsOf } from './config-mqtt.ts'
 import { createHttpMetrics } from './http-metrics.ts'
@@ -38,10 +38,19 @@ const store = await openStore({
   timeSeries: timeSeriesOptions(config),
 })
 rpc.expose('store', store)
+// residents per WLAN access point and per container of each district, as devices come and move
+const perDevice = scheduleResidentsPerDevice({
+  store,
+  log: log.child({ component: 'statistics' }),
+  minCell: config.PRIVACY_MIN_CELL,
+  everyMs: config.STATISTICS_DERIVE_EVERY_MINUTES * 60_000,
+})
 // the registry's changes, for the SensorThings MQTT topics of entities (served on the main thread)
 const stopWatching = store.watchRegistry(
-  (changes) =>
-    void main.entitiesChanged(changes).catch((err: unknown) => log.warn({ err }, 'live feed not told')),
+  (changes) => {
+    perDevice.registryChanged(changes)
+    void main.entitiesChanged(changes).catch((err: unknown) => log.warn({ err }, 'live feed not told'))
+  },
   (err) => log.error({ err }, 'registry changes not found'),
 )
 
@@ -153,8 +162,11 @@ const data: DataSide = {
       })
     })
     server = s
-    if (config.STATISTICS_IMPORT)
-      statistics = importOnStart(store, dataDir, log.child({ component: 'statistics' }))
+    statistics = (
+      config.STATISTICS_IMPORT
+        ? importOnStart(store, dataDir, log.child({ component: 'statistics' }), config.PRIVACY_MIN_CELL)
+        : Promise.resolve()
+    ).then(() => perDevice.start())
     return (s.address() as AddressInfo).port
   },
   async closeHttp() {
@@ -167,6 +179,7 @@ const data: DataSide = {
   async close() {
     await data.closeHttp()
     await statistics
+    await perDevice.stop()
     await stopCompaction()
     stopWatching()
     await store.close()

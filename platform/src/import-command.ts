@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
 import cliProgress from 'cli-progress'
 import { Command } from 'commander'
+import { deriveResidentsPerDevice, type DeriveResult } from '@urbantwin/ingest'
 import { openStore, timeSeriesOptions, type Store } from '@urbantwin/store'
 import type { Config } from './config.ts'
 import { importMunichStatistics, type StatisticsImport } from './statistics.ts'
@@ -15,12 +16,20 @@ export type ImportCommandDeps = {
 
 const LABEL = { areas: 'areas       ', streams: 'datastreams ', observations: 'observations' } as const
 
-function summary(r: StatisticsImport): string {
-  if (r.skipped) return `already imported (version ${r.version.slice(0, 12)}); --force imports again\n`
+const counts = (o: DeriveResult['observations']) =>
+  `${o.created} created, ${o.revised} revised, ${o.unchanged} unchanged`
+
+function summary(r: StatisticsImport, perDevice: DeriveResult): string {
+  const derived = (d: DeriveResult, what: string) =>
+    `${what}: ${d.streams.created} streams created, ${d.streams.existing} existing; Observations ${counts(d.observations)}\n`
   return (
-    `areas: ${r.areas.created} created, ${r.areas.existing} existing\n` +
-    `MultiDatastreams: ${r.streams.created} created, ${r.streams.existing} existing\n` +
-    `Observations: ${r.observations.created} created, ${r.observations.revised} revised, ${r.observations.unchanged} unchanged\n`
+    (r.skipped
+      ? `already imported (version ${r.version.slice(0, 12)}); --force imports again\n`
+      : `areas: ${r.areas.created} created, ${r.areas.existing} existing\n` +
+        `MultiDatastreams: ${r.streams.created} created, ${r.streams.existing} existing\n` +
+        `Observations: ${counts(r.observations)}\n`) +
+    (r.derived ? derived(r.derived, 'share of women and gender gaps') : '') +
+    derived(perDevice, 'residents per WLAN access point and per container')
   )
 }
 
@@ -70,6 +79,7 @@ export function importCommand(deps: ImportCommandDeps): Command {
           store,
           dataDir,
           force: !o.onlyIfChanged,
+          minCell: config.PRIVACY_MIN_CELL,
           onProgress: (p) => {
             if (!process.stderr.isTTY) return // a log or a pipe gets the summary only
             let bar = shown.get(p.phase)
@@ -78,8 +88,9 @@ export function importCommand(deps: ImportCommandDeps): Command {
             bar.update(p.done)
           },
         })
+        const perDevice = await deriveResidentsPerDevice(store, { minCell: config.PRIVACY_MIN_CELL })
         bars.stop()
-        out(summary(r))
+        out(summary(r, perDevice))
       } catch (e) {
         bars.stop()
         err(`import failed: ${(e as Error).message}\n`)

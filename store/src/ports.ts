@@ -292,6 +292,11 @@ export type ObservationStore = {
    * `more` when the Datastream has (or may have) older ones too.
    */
   latestObservations(datastreamIds: readonly Id[]): Promise<Map<Id, LatestObservation>>
+  /**
+   * When each of `datastreamIds` that has Observations began: the (start of the) phenomenonTime of
+   * its oldest one, ISO 8601. Grouped queries, not one per Datastream.
+   */
+  firstObservationTimes(datastreamIds: readonly Id[]): Promise<Map<Id, string>>
   latestOfKind(kind: string, key: string): Promise<LatestOfKind[]>
   /**
    * The numeric Observations of a Datastream aggregated per epoch-aligned interval, by the store's

@@ -35,6 +35,7 @@ describe('compaction of Observations into the archive (real DuckDB file)', () =>
   /** Everything a reader can see of the Observations, to compare before and after. */
   async function view(s: Store) {
     const out: unknown[] = []
+    const oldest = new Map<number, string | undefined>()
     const window: Expr = {
       kind: 'binary',
       op: 'and',
@@ -53,6 +54,7 @@ describe('compaction of Observations into the archive (real DuckDB file)', () =>
     }
     for (const id of streams) {
       const all = await s.observations(id, { top: 10_000, skip: 0 })
+      oldest.set(id, all.items.at(-1)?.phenomenonTime)
       out.push(all, await s.observations(id, { top: 5, skip: 3, filter: window }))
       for (const o of all.items.slice(0, 3)) out.push(await s.observation(o.id))
       out.push(
@@ -65,6 +67,10 @@ describe('compaction of Observations into the archive (real DuckDB file)', () =>
       )
     }
     out.push(await s.latestObservations(streams), await s.latestOfKind('clothing-container', 'fillingLevel'))
+    const first = await s.firstObservationTimes(streams)
+    // as the oldest of each listing (newest first) says
+    for (const [id, all] of oldest) expect(first.get(id)).toBe(all)
+    out.push(first)
     return out
   }
 

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express'
 import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
-import { disaggregationOf, type Id, type PageRequest } from '@urbantwin/model'
+import { derivationOf, disaggregationOf, type Id, type PageRequest } from '@urbantwin/model'
 import type { Store } from '@urbantwin/store'
 
 /** One published (Multi)Datastream as the gender data gap report lists it. */
@@ -31,6 +31,11 @@ export const GenderDataGapReport = z.object({
   generatedAt: z.string(),
   ...Share.shape,
   byDomain: z.array(z.object({ domain: z.string(), ...Share.shape })),
+  byProvenance: z
+    .array(z.object({ provenance: z.string(), ...Share.shape }))
+    .describe(
+      'The same per provenance: `derived` are computed by the platform (share of women, gender gaps, residents per device); `unknown` says nothing',
+    ),
   streams: z.array(GapStream),
 })
 export type GenderDataGapReport = z.infer<typeof GenderDataGapReport>
@@ -45,13 +50,6 @@ export type GenderDataGapDeps = {
 }
 
 const ALL: PageRequest = { top: Number.MAX_SAFE_INTEGER, skip: 0, count: false }
-const FIRST: PageRequest = {
-  top: 1,
-  skip: 0,
-  count: false,
-  orderBy: [{ expr: { kind: 'property', path: ['phenomenonTime'] }, direction: 'asc' }],
-}
-
 const share = (total: number, byGender: number) => ({
   total,
   byGender,
@@ -79,14 +77,11 @@ export async function genderDataGap(deps: GenderDataGapDeps): Promise<GenderData
   ]
   const ids = streams.map((s) => s.id)
   const latest = await store.latestObservations(ids)
-  const first = new Map<Id, string>()
-  for (const id of ids) {
-    const o = (await store.observations(id, FIRST)).items[0]
-    if (o) first.set(id, o.phenomenonTime.split('/')[0]!)
-  }
+  const first = await store.firstObservationTimes(ids)
   const rows: GapStream[] = streams.map((s) => {
     const thing = thingOf.get(s.thingId)
     const d = disaggregationOf(s.properties)
+    const derivation = derivationOf(s.properties)
     const kind = thing?.kind ?? null
     const area = (thing?.properties?.statisticalArea as { level?: unknown } | undefined)?.level
     const until = latest.get(s.id)?.observation.phenomenonTime ?? null
@@ -95,12 +90,12 @@ export async function genderDataGap(deps: GenderDataGapDeps): Promise<GenderData
       id: s.id,
       name: s.name,
       thingId: s.thingId,
-      domain: d?.domain ?? (kind ? deps.kindDomain?.(kind) : undefined) ?? 'other',
+      domain: d?.domain ?? derivation?.domain ?? (kind ? deps.kindDomain?.(kind) : undefined) ?? 'other',
       byGender: d?.byGender ?? false,
       genderCategories: d?.byGender ? (d.genderCategories ?? []) : [],
       dimensions: d?.dimensions ?? [],
-      source: d?.source ?? sensorName.get(s.sensorId) ?? null,
-      provenance: d?.provenance ?? (kind ? 'sensor' : null),
+      source: d?.source ?? derivation?.source ?? sensorName.get(s.sensorId) ?? null,
+      provenance: d?.provenance ?? (derivation ? 'derived' : kind ? 'sensor' : null),
       area: typeof area === 'string' ? area : 'site',
       since: first.get(s.id) ?? null,
       until: until === null ? null : until.split('/').at(-1)!,
@@ -108,11 +103,17 @@ export async function genderDataGap(deps: GenderDataGapDeps): Promise<GenderData
   })
   rows.sort((a, b) => a.domain.localeCompare(b.domain) || a.type.localeCompare(b.type) || a.id - b.id)
   const domains = [...new Set(rows.map((r) => r.domain))].sort()
+  const provenanceOf = (r: GapStream) => r.provenance ?? 'unknown'
+  const provenances = [...new Set(rows.map(provenanceOf))].sort()
   const count = (rs: GapStream[]) => share(rs.length, rs.filter((r) => r.byGender).length)
   return {
     generatedAt: (deps.now?.() ?? new Date()).toISOString(),
     ...count(rows),
     byDomain: domains.map((domain) => ({ domain, ...count(rows.filter((r) => r.domain === domain)) })),
+    byProvenance: provenances.map((provenance) => ({
+      provenance,
+      ...count(rows.filter((r) => provenanceOf(r) === provenance)),
+    })),
     streams: rows,
   }
 }

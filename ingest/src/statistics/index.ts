@@ -7,3 +7,11 @@ export {
   MUNICH_STATISTICS_ID,
 } from './munich.ts'
 export { publishDataset, type PublishProgress, type PublishResult } from './publish.ts'
+export {
+  deriveGenderIndicators,
+  deriveIndicators,
+  deriveResidentsPerDevice,
+  PER_DEVICE_KINDS,
+  type DeriveOptions,
+  type DeriveResult,
+} from './derived.ts'

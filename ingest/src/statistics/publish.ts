@@ -35,7 +35,8 @@ const hasKey = (path: string[]): Expr => ({
   right: { kind: 'literal', type: 'null', value: null },
 })
 
-async function keyedThings(store: Store): Promise<Map<string, ThingRecord>> {
+/** The Things of statistical areas, by their key (`properties.statisticalArea.key`). */
+export async function keyedThings(store: Store): Promise<Map<string, ThingRecord>> {
   const out = new Map<string, ThingRecord>()
   for (let skip = 0; ; skip += PAGE) {
     const page = await store.things({
@@ -152,18 +153,35 @@ export async function publishDataset(
       result: v.result as MultiObservationResult,
     })),
   )
+  await storeObservations(store, all, result.observations, (done) =>
+    onProgress({ phase: 'observations', done, total: all.length }),
+  )
+  return result
+}
+
+export type ObservationCounts = PublishResult['observations']
+
+/**
+ * Stores Observations once per stream and phenomenonTime, in chunks: one stored before is kept, or
+ * changed when its result was revised. Counts what happened into `counts`.
+ */
+export async function storeObservations(
+  store: Store,
+  all: readonly NewObservation[],
+  counts: ObservationCounts,
+  onChunk: (done: number) => void = () => {},
+): Promise<void> {
   for (let i = 0; i < all.length; i += CHUNK) {
     const chunk = all.slice(i, i + CHUNK)
     const stored = await store.createObservations(chunk)
     for (const [j, s] of stored.entries()) {
-      if (s.created) result.observations.created++
-      else if (same(s.observation.result, chunk[j]!.result)) result.observations.unchanged++
+      if (s.created) counts.created++
+      else if (same(s.observation.result, chunk[j]!.result)) counts.unchanged++
       else {
         await store.patchObservation(s.observation.id, { result: chunk[j]!.result })
-        result.observations.revised++
+        counts.revised++
       }
     }
-    onProgress({ phase: 'observations', done: Math.min(i + CHUNK, all.length), total: all.length })
+    onChunk(Math.min(i + CHUNK, all.length))
   }
-  return result
 }

@@ -58,7 +58,7 @@ import {
 import { UnsupportedQueryError, pageOf } from '../query/evaluate.ts'
 import { LatestIndex, isLatestOnly, latestPage, type StoredNewest } from '../query/latest-index.ts'
 import { pinnedDatastream, withFilter } from '../query/pinned.ts'
-import { createDuckDbTimeSeries } from '../timeseries/duckdb-series.ts'
+import { createDuckDbTimeSeries, firstTimes } from '../timeseries/duckdb-series.ts'
 import { createRegistryFeed } from './registry-changes.ts'
 import {
   toDatastream,
@@ -1136,6 +1136,7 @@ export async function openDuckDb(opts: DuckDbStoreOptions): Promise<OpenDuckDb> 
     },
 
     latestObservations: (ids) => latest.get(ids),
+    firstObservationTimes: (ids) => firstTimes(reads, ids),
 
     async createObservations(obs) {
       if (obs.length === 0) return []

@@ -38,6 +38,30 @@ const sampleOf = (r: Record<string, unknown>) => ({
 })
 
 /**
+ * The oldest phenomenonTime of each of `ids` among the rows `where` selects (both tables of the
+ * DuckDB store), in grouped queries of CHUNK Datastreams.
+ */
+export function firstTimes(
+  reads: Pick<SerialConnection, 'exclusive'>,
+  ids: readonly Id[],
+  where = 'TRUE',
+): Promise<Map<Id, string>> {
+  return reads.exclusive(async (sql) => {
+    const found = new Map<Id, string>()
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK)
+      const rows = await sql.rows(
+        `SELECT datastream_id, epoch_ms(min(phenomenon_time)) AS ms FROM all_observations
+         WHERE ${where} AND datastream_id IN (${chunk.map(() => '?').join(', ')}) GROUP BY datastream_id`,
+        [...chunk],
+      )
+      for (const r of rows) found.set(Number(r.datastream_id), isoOf(Number(r.ms)))
+    }
+    return found
+  })
+}
+
+/**
  * The embedded adapter: the observations table of the DuckDB store (one row per Datastream and
  * phenomenonTime, see insertObservations). It shares the store's connections (writes on the writing one,
  * reads on \`reads\`); closing the store closes them.
@@ -96,6 +120,8 @@ export function createDuckDbTimeSeries(
         }
         return found
       }),
+
+    first: (datastreamIds) => firstTimes(reads, datastreamIds, NUMERIC),
 
     aggregate: (datastreamId, q) =>
       reads.exclusive(async (sql) => {

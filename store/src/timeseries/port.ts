@@ -50,6 +50,8 @@ export type TimeSeriesStore = {
   range(datastreamId: Id, q: RangeQuery): Promise<{ items: SeriesPoint[]; count: number }>
   /** The newest point of each Datastream that has one. */
   latest(datastreamIds: readonly Id[]): Promise<Map<Id, SeriesPoint>>
+  /** The phenomenonTime (ISO 8601) of the oldest point of each Datastream that has one. */
+  first(datastreamIds: readonly Id[]): Promise<Map<Id, string>>
   /** Non-empty buckets only, oldest first. */
   aggregate(datastreamId: Id, q: AggregateQuery): Promise<Bucket[]>
   /**

@@ -208,6 +208,14 @@ export function withTimeSeries(registry: Store, ts: TimeSeriesStore, ids: Series
     observations,
     observation,
     latestObservations: (ids) => latest.get(ids),
+    async firstObservationTimes(ids) {
+      const [engine, held] = await Promise.all([ts.first(ids), registry.firstObservationTimes(ids)])
+      for (const [id, t] of held) {
+        const e = engine.get(id)
+        if (e === undefined || msOf(t) < msOf(e)) engine.set(id, t)
+      }
+      return engine
+    },
     aggregateObservations,
     latestOfKind,
     async close() {

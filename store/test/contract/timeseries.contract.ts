@@ -154,6 +154,21 @@ export function timeSeriesContract(
       })
     })
 
+    describe('first', () => {
+      it('returns when each Datastream began, in one call for many, and nothing for one without data', async () => {
+        const [a, b, empty] = [freshDatastream(), freshDatastream(), freshDatastream()]
+        await stored([
+          point(a, 3 * MINUTE, 3),
+          point(a, MINUTE + 7, 1),
+          point(b, 2 * HOUR, 5),
+          point(a, HOUR, 2),
+        ])
+        const first = await ts().first([a, b, empty])
+        expect(Object.fromEntries(first)).toEqual({ [a]: at(MINUTE + 7), [b]: at(2 * HOUR) })
+        expect((await ts().first([])).size).toBe(0)
+      })
+    })
+
     describe('aggregate', () => {
       const data = (ds: Id) => [
         point(ds, 0, 1), // exactly on the first bucket's start

@@ -91,6 +91,21 @@ describe('openStore on VictoriaMetrics (Debian victoria-metrics)', { timeout: 60
       },
       { timeout: 15_000, interval: 200 },
     )
+    // when it began: the engine's oldest point; for another stream, an older text kept by DuckDB
+    const other = (await store.provisionDevice(sampleProvision('vm-first'))).datastreams.fillingLevel!
+    await store.appendObservations([
+      { datastreamId: other, phenomenonTime: at(-MINUTE), resultTime: at(0), result: 'installed' },
+      { datastreamId: other, phenomenonTime: at(MINUTE), resultTime: at(MINUTE), result: 7 },
+    ])
+    await forceFlush(vm.url)
+    await vi.waitFor(
+      async () =>
+        expect(Object.fromEntries(await store.firstObservationTimes([fill, other]))).toEqual({
+          [fill]: at(0),
+          [other]: at(-MINUTE),
+        }),
+      { timeout: 15_000, interval: 200 },
+    )
     const hour = 60 * MINUTE
     const q = { from: at(0), to: at(2 * hour), intervalMs: hour }
     await vi.waitFor(

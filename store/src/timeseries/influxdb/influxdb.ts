@@ -4,7 +4,14 @@ import { createLineWriter } from '../line-writer.ts'
 import { FIELD, MEASUREMENT, RESULT_TIME_FIELD, TAG } from '../line-protocol.ts'
 import type { SeriesPoint, TimeSeriesStore } from '../port.ts'
 import { isoOf, toPoint, type Sample } from '../samples.ts'
-import { aggregateQuery, countQuery, dropSeriesQuery, latestQuery, rangeQuery } from './influxql.ts'
+import {
+  aggregateQuery,
+  countQuery,
+  dropSeriesQuery,
+  firstQuery,
+  latestQuery,
+  rangeQuery,
+} from './influxql.ts'
 import { rowsOf, type Row } from './responses.ts'
 
 export type InfluxDbOptions = {
@@ -91,6 +98,19 @@ export function createInfluxDbTimeSeries(opts: InfluxDbOptions): TimeSeriesStore
       return found
     },
 
+    async first(datastreamIds) {
+      const found = new Map<Id, string>()
+      const wanted = new Set(datastreamIds)
+      const unique = [...wanted]
+      for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
+        for (const row of await select(firstQuery(unique.slice(i, i + IDS_PER_QUERY)))) {
+          const id = Number(row.tags[TAG])
+          if (typeof row.values.time === 'number' && wanted.has(id)) found.set(id, isoOf(row.values.time))
+        }
+      }
+      return found
+    },
+
     async aggregate(datastreamId, q) {
       const rows = await select(aggregateQuery(datastreamId, q))
       return rows.flatMap((r) => {
@@ -104,16 +124,22 @@ export function createInfluxDbTimeSeries(opts: InfluxDbOptions): TimeSeriesStore
       if (opts.org) {
         // InfluxDB 2.x: the delete API, one tag per predicate (it has no OR)
         for (const id of ids)
-          await http.postJson(`/api/v2/delete?${new URLSearchParams({ org: opts.org, bucket: opts.bucket })}`, {
-            start: '1970-01-01T00:00:00Z',
-            stop: '2262-04-11T00:00:00Z',
-            predicate: `_measurement="${MEASUREMENT}" AND ${TAG}="${Math.trunc(id)}"`,
-          })
+          await http.postJson(
+            `/api/v2/delete?${new URLSearchParams({ org: opts.org, bucket: opts.bucket })}`,
+            {
+              start: '1970-01-01T00:00:00Z',
+              stop: '2262-04-11T00:00:00Z',
+              predicate: `_measurement="${MEASUREMENT}" AND ${TAG}="${Math.trunc(id)}"`,
+            },
+          )
         return
       }
       // 1.x: InfluxQL
       for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-        const params = new URLSearchParams({ db: opts.database ?? opts.bucket, q: dropSeriesQuery(ids.slice(i, i + IDS_PER_QUERY)) })
+        const params = new URLSearchParams({
+          db: opts.database ?? opts.bucket,
+          q: dropSeriesQuery(ids.slice(i, i + IDS_PER_QUERY)),
+        })
         await http.request('/query', params, 'POST')
       }
     },

@@ -48,6 +48,12 @@ export function latestQuery(ids: readonly Id[]): string {
   return `SELECT ${COLUMNS} FROM ${FROM} WHERE ${any} GROUP BY "${TAG}" ORDER BY time DESC LIMIT 1`
 }
 
+/** The oldest point of each Datastream (LIMIT per series, as in latestQuery). */
+export function firstQuery(ids: readonly Id[]): string {
+  const any = ids.map(isDatastream).join(' OR ')
+  return `SELECT ${COLUMNS} FROM ${FROM} WHERE ${any} GROUP BY "${TAG}" ORDER BY time ASC LIMIT 1`
+}
+
 /** InfluxQL's GROUP BY time() buckets are aligned to the epoch and labelled by their start. */
 export function aggregateQuery(id: Id, q: AggregateQuery): string {
   const interval = Math.trunc(q.intervalMs)

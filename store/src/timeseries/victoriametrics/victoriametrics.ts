@@ -162,6 +162,20 @@ export function createVictoriaMetricsTimeSeries(opts: VictoriaMetricsOptions): T
       return found
     },
 
+    async first(datastreamIds) {
+      // tfirst_over_time: the time (seconds) of each series' oldest sample in the window: all of time
+      const found = new Map<Id, string>()
+      const at = now() + FUTURE_LIMIT_MS + EPOCH_MARGIN_MS
+      const unique = [...new Set(datastreamIds)]
+      for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
+        const ids = unique.slice(i, i + IDS_PER_QUERY)
+        const q = `tfirst_over_time(${RESULT}{${oneOf(ids)}}[${at - EPOCH_MARGIN_MS}ms])`
+        for (const s of await query(q, at))
+          found.set(Number(s.labels[TAG]), isoOf(Math.round(s.value * 1000)))
+      }
+      return found
+    },
+
     async aggregate(datastreamId, q) {
       const sel = `${RESULT}{${TAG}="${Math.trunc(datastreamId)}"}`
       const plan = planBuckets(msOf(q.from), msOf(q.to), q.intervalMs)
