@@ -144,6 +144,7 @@ export function createApp(deps: AppDeps): Express {
           maxExpandDepth: deps.maxExpandDepth ?? API_DEFAULTS.maxExpandDepth,
           openData,
           metrics: deps.metrics !== undefined,
+          minCell: deps.minCell ?? DEFAULT_MIN_CELL,
         }),
       asyncApi: () =>
         asyncApiDocument({

@@ -259,3 +259,80 @@ describe('open-data exports: CSV, GeoJSON and the DCAT catalogue over a real Duc
     })
   })
 })
+
+describe('data with its own licence (imported statistics) names its source in every response and export', () => {
+  let store: Store
+  let api: Served
+  let own: number
+  let plain: number
+  const ATTRIBUTION = 'Datenquelle: Landeshauptstadt München, Statistisches Amt; dl-de/by-2-0; verändert'
+
+  beforeAll(async () => {
+    store = await openDuckDbStore({ path: ':memory:' })
+    const device = await store.provisionDevice(sampleProvision('c-9'))
+    plain = device.datastreams.fillingLevel!
+    const unit = { name: 'percent', symbol: '%', definition: 'http://unitsofmeasure.org/ucum.html#para-29' }
+    own = await store.create({
+      set: 'Datastreams',
+      thing: { id: device.thingId },
+      datastream: {
+        datastream: {
+          name: 'Frauenanteil',
+          description: 'share of women',
+          unitOfMeasurement: unit,
+          observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
+          properties: {
+            license: {
+              id: 'dl-de/by-2-0',
+              name: 'Datenlizenz Deutschland – Namensnennung – Version 2.0',
+              url: 'https://www.govdata.de/dl-de/by-2-0',
+            },
+            attribution: ATTRIBUTION,
+          },
+        },
+        sensor: { create: { name: 'Register', description: 'd', encodingType: 'text/plain', metadata: 'm' } },
+        observedProperty: { create: { name: 'share', definition: 'urn:test:share', description: 'd' } },
+      },
+    })
+    await store.appendObservations([
+      {
+        datastreamId: own,
+        phenomenonTime: '2024-12-31T00:00:00.000Z',
+        resultTime: '2025-08-01T00:00:00.000Z',
+        result: 50.59,
+      },
+    ])
+    api = await serve({ store, maxTop: 50, auth: staticKeys({}) })
+  })
+  afterAll(async () => {
+    await api?.close()
+    await store?.close()
+  })
+
+  const attribution = (res: Response) => decodeURIComponent(res.headers.get('x-attribution') ?? '')
+
+  it('in headers of the stream, its Observations and their CSV, and in the catalogue', async () => {
+    for (const path of [
+      `/v1.1/Datastreams(${own})`,
+      `/v1.1/Datastreams(${own})/Observations`,
+      `/v1.1/Datastreams(${own})/Observations?$resultFormat=CSV`,
+    ]) {
+      const res = await fetch(api.base + path)
+      expect(res.status, path).toBe(200)
+      expect(attribution(res), path).toContain(ATTRIBUTION)
+      expect(links(res.headers.get('link')).get('license'), path).toBe('https://www.govdata.de/dl-de/by-2-0')
+      await res.arrayBuffer()
+    }
+    const csv = await fetch(`${api.base}/v1.1/Datastreams(${own})/Observations?$resultFormat=CSV`)
+    expect(attribution(csv)).toBe(`UrbanTwin – Urban Data Platform. ${ATTRIBUTION}`)
+    const other = await fetch(`${api.base}/v1.1/Datastreams(${plain})/Observations`)
+    expect(other.headers.get('x-attribution')).toBeNull()
+
+    const catalogue = (await (await fetch(`${api.base}/v1.1/catalogue`)).json()) as Json
+    const dataset = (catalogue['dcat:dataset'] as Json[]).find((d) =>
+      String(d['@id']).endsWith(`/Datastreams(${own})`),
+    )!
+    for (const d of dataset['dcat:distribution'] as Json[])
+      expect(d['dcatde:licenseAttributionByText']).toBe(`UrbanTwin – Urban Data Platform. ${ATTRIBUTION}`)
+  })
+})

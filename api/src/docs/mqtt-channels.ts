@@ -47,7 +47,9 @@ export type MqttChannel = {
 
 const SELECT_NOTE =
   'Append `?$select=` with property names (e.g. `?$select=result,phenomenonTime`) to the topic to receive only ' +
-  'those (STA 14.2.1); no other query option and no wildcard is accepted. `v1.1/Observations` delivers every new Observation.'
+  'those (STA 14.2.1); no other query option and no wildcard is accepted. `v1.1/Observations` delivers every new Observation. ' +
+  'Observations of gender-disaggregated streams come with small-cell suppression, as over HTTP: counts below PRIVACY_MIN_CELL ' +
+  'and those that would give them away are null, and `parameters.suppressed` lists their positions.'
 
 /** Who may subscribe to SensorThings topics: every login (anonymous while open data is readable without a key). */
 const STA_READERS: readonly Login[] = ['anonymous', 'apiKey', 'device', 'gateway', 'admin']

@@ -31,6 +31,16 @@ describe('OpenAPI document', () => {
     expect(validator.version).toBe('3.1')
   })
 
+  it('documents small-cell suppression: k, the permission that lifts it, and parameters.suppressed', () => {
+    const doc = build({ minCell: 12 }) as Doc & { info: { description: string } }
+    expect(doc.info.description).toContain('k = 12 (PRIVACY_MIN_CELL)')
+    expect(doc.info.description).toContain('`read:unsuppressed`')
+    const observation = doc.components.schemas!.Observation as {
+      properties: { parameters: { properties: Record<string, { description: string }> } }
+    }
+    expect(observation.properties.parameters.properties.suppressed!.description).toMatch(/PRIVACY_MIN_CELL/)
+  })
+
   it('is refused by the validator when broken (the check above can fail)', async () => {
     const broken = structuredClone(build()) as Json & Doc
     broken.paths['/v1.1/Things']!.get!.responses = 'none'

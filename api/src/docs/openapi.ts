@@ -20,6 +20,8 @@ export type OpenApiOptions = {
   openData: OpenDataLicence
   /** Whether `GET /metrics` is served (createApp got `metrics`). */
   metrics: boolean
+  /** k of small-cell suppression (PRIVACY_MIN_CELL); default 10. */
+  minCell?: number
 }
 
 type Json = Record<string, unknown>
@@ -186,7 +188,17 @@ function description(opts: OpenApiOptions): string {
       'bodies up to API_MAX_BODY (413), writes only as application/json (415), rate limits answer 429, ' +
       'a request without an answer in time gets 503. Errors are always JSON: `{"code": "BAD_REQUEST", "message": "…"}`.',
     `**Data licence.** The data is published under ${licence.name} (\`${licence.id}\`, ${licence.url}); ` +
-      `attribution: “${attribution}”. The software is MIT-licensed.`,
+      `attribution: “${attribution}”. Data with its own licence (imported statistics, what the platform derives ` +
+      'from them: `properties.license`, `properties.attribution`) names it in the `Link` (rel="license") and ' +
+      '`X-Attribution` headers of every response of its (Multi)Datastream and in exports. The software is MIT-licensed.',
+    '**Gender-disaggregated data.** A (Multi)Datastream with `properties.disaggregation` (dimensions, gender ' +
+      'categories female/male/diverse/unspecified, source, provenance, what each result element counts) is ' +
+      `published with small-cell suppression: counts below k = ${opts.minCell ?? 10} (PRIVACY_MIN_CELL) are null, ` +
+      'and so are as many others as keep them from being worked out through totals; the Observation says so in ' +
+      '`parameters.suppressed`. Its results cannot be filtered, ordered or aggregated publicly (400). Keys with ' +
+      'the permission `read:unsuppressed` (operator, admin) see the stored numbers. `properties.derivation` marks ' +
+      'what the platform computes (share of women, gender gaps, residents per device); `GET /api/gender-data-gap` ' +
+      'lists which published streams are disaggregated by gender.',
   ].join('\n\n')
 }
 

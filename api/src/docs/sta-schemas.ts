@@ -86,7 +86,22 @@ const PROPERTIES: Record<EntitySet, z.ZodObject> = {
   Observations: Observation.extend({
     result: z
       .union([ObservationResult, MultiObservationResult])
-      .describe('One value; of a MultiDatastream, an array with one value per ObservedProperty'),
+      .describe(
+        'One value; of a MultiDatastream, an array with one value per ObservedProperty. Of a gender-disaggregated stream, small counts are null in public answers (see parameters.suppressed)',
+      ),
+    parameters: z
+      .object({
+        suppressed: z
+          .union([z.array(z.number().int().min(0)), z.literal(true)])
+          .optional()
+          .describe(
+            'Small-cell suppression: the positions of the result hidden here (null), or true for a Datastream’s one result. Counts below PRIVACY_MIN_CELL (k) and as many others as keep them from being worked out; keys with `read:unsuppressed` (operator, admin) see the stored numbers',
+          ),
+        suppression: z.string().optional().describe('The rule, in words, with this server’s k'),
+      })
+      .catchall(z.unknown())
+      .optional()
+      .describe('Further facts about this Observation (STA 8.2.7)'),
   }),
   FeaturesOfInterest: Location.omit({ location: true }).extend({
     feature: GeoJsonPoint.describe('Where the Observations were made: the Location of the Thing'),

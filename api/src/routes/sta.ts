@@ -34,7 +34,13 @@ import { asLocationQuery, createFeatures } from '../sta/features.ts'
 import { catalogueRouter } from './catalogue.ts'
 import { sendObservationPage } from '../sta/observation-bytes.ts'
 import { exportCollection } from '../sta/export/collection.ts'
-import { defaultOpenData, type OpenDataLicence } from '../sta/export/licence.ts'
+import {
+  defaultOpenData,
+  sourceHeaders,
+  sourceLicence,
+  withSource,
+  type OpenDataLicence,
+} from '../sta/export/licence.ts'
 import {
   collectionJson,
   collectionHeadText,
@@ -190,9 +196,15 @@ export function staRouter(deps: StaDeps): Router {
             requestUrl: url(req),
             renderAll: (items) => expander.renderAll(l, toJson, items, q),
             locationsOfThings: (ids) => store.locationsOfThings(ids),
-            openData: deps.openData ?? defaultOpenData(),
+            openData: withSource(
+              deps.openData ?? defaultOpenData(),
+              (res.locals.source as ReturnType<typeof sourceLicence> | undefined) ?? null,
+            ),
           })
-          for (const [name, value] of out.headers) res.append(name, value)
+          // one attribution: the export's names the source too (withSource), so it replaces the source's
+          for (const [name, value] of out.headers)
+            if (name === 'X-Attribution') res.set(name, value)
+            else res.append(name, value)
           res.type(out.contentType).send(out.body)
           return
         }
@@ -272,6 +284,26 @@ export function staRouter(deps: StaDeps): Router {
 
   router.get('/', (req, res) => {
     res.json(serviceRoot(req, links(req).base, deps.mqttPort))
+  })
+
+  /**
+   * Data with its own licence (the imported statistics, what is derived from them): every response of
+   * the (Multi)Datastream, its Observations and their exports says so in headers (sourceHeaders), and
+   * exports add the attribution to theirs. `res.locals.source` keeps it for the export.
+   */
+  router.use(/^\/(Multi)?Datastreams\((\d+)\)/, async (req, res, next) => {
+    const [multi, digits] = [req.params[0], Number(req.params[1])]
+    const stream = Number.isSafeInteger(digits)
+      ? multi
+        ? await store.multiDatastream(digits)
+        : await store.datastream(digits)
+      : null
+    const source = sourceLicence(stream?.properties)
+    if (source) {
+      res.locals.source = source
+      for (const [name, value] of sourceHeaders(source)) res.append(name, value)
+    }
+    next()
   })
   router.use('/catalogue', catalogueRouter(deps))
 

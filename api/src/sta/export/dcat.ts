@@ -5,7 +5,7 @@ import {
   type LocationGeometry,
   type ObservedPropertyRecord,
 } from '@urbantwin/model'
-import type { OpenDataLicence } from './licence.ts'
+import { sourceLicence, withSource, type OpenDataLicence } from './licence.ts'
 
 /**
  * The dataset catalogue (issue 5): DCAT-AP(.de) as JSON-LD. One `dcat:Catalog`, one `dcat:Dataset` per
@@ -93,7 +93,14 @@ export function catalogueJsonLd(x: CatalogueInput): Json {
   const { openData } = x
   const publisherId = `${x.self}#publisher`
   const licence = iri(openData.licence.uri)
-  const distribution = (title: string, url: string, mediaType: string, format: string, extra: Json = {}) => ({
+  const distribution = (
+    attribution: string,
+    title: string,
+    url: string,
+    mediaType: string,
+    format: string,
+    extra: Json = {},
+  ) => ({
     '@type': 'dcat:Distribution',
     'dct:title': title,
     'dcat:accessURL': iri(url),
@@ -101,7 +108,7 @@ export function catalogueJsonLd(x: CatalogueInput): Json {
     'dcat:mediaType': iri(IANA + mediaType),
     'dct:format': iri(FILE_TYPE + format),
     'dct:license': licence,
-    'dcatde:licenseAttributionByText': openData.attribution,
+    'dcatde:licenseAttributionByText': attribution,
     ...extra,
   })
   const dataset = (d: DatastreamRecord): Json => {
@@ -109,6 +116,8 @@ export function catalogueJsonLd(x: CatalogueInput): Json {
     const property = x.observedProperties.get(d.observedPropertyId)
     const place = x.places.get(d.thingId)
     const time = x.times?.get(d.id)
+    // data with its own licence (imported statistics, what is derived from them) names its source too
+    const { attribution } = withSource(openData, sourceLicence(d.properties))
     return {
       '@id': urls.landingPage,
       '@type': 'dcat:Dataset',
@@ -132,11 +141,24 @@ export function catalogueJsonLd(x: CatalogueInput): Json {
       'dct:rightsHolder': iri(publisherId),
       'dct:license': licence,
       'dcat:distribution': [
-        distribution('Observations (SensorThings API JSON)', urls.json, 'application/json', 'JSON', {
-          'dct:conformsTo': iri('http://www.opengis.net/doc/is/sensorthings/1.1'),
-        }),
-        distribution('Observations (CSV)', urls.csv, 'text/csv', 'CSV'),
-        distribution('Thing and its location (GeoJSON)', urls.geojson, 'application/geo+json', 'GEOJSON'),
+        distribution(
+          attribution,
+          'Observations (SensorThings API JSON)',
+          urls.json,
+          'application/json',
+          'JSON',
+          {
+            'dct:conformsTo': iri('http://www.opengis.net/doc/is/sensorthings/1.1'),
+          },
+        ),
+        distribution(attribution, 'Observations (CSV)', urls.csv, 'text/csv', 'CSV'),
+        distribution(
+          attribution,
+          'Thing and its location (GeoJSON)',
+          urls.geojson,
+          'application/geo+json',
+          'GEOJSON',
+        ),
       ],
     }
   }

@@ -61,3 +61,39 @@ export function licenceHeaders(o: OpenDataLicence): [string, string][] {
     ['X-Attribution', headerText(o.attribution)],
   ]
 }
+
+/**
+ * The licence and attribution a (Multi)Datastream's own data comes with (`properties.license`,
+ * `properties.attribution`, as the statistics importer writes them), or null when it has none.
+ */
+export function sourceLicence(
+  properties: Record<string, unknown> | undefined,
+): { attribution: string; licence: { name?: string; url?: string } | null } | null {
+  const attribution = properties?.attribution
+  if (typeof attribution !== 'string' || attribution === '') return null
+  const l = properties?.license as { name?: unknown; url?: unknown } | undefined
+  const licence =
+    l && typeof l.url === 'string' && URL.canParse(l.url)
+      ? { url: l.url, ...(typeof l.name === 'string' ? { name: l.name } : {}) }
+      : null
+  return { attribution, licence }
+}
+
+/** The platform's licence terms with a source's attribution added (exports of that source's data). */
+export function withSource(o: OpenDataLicence, source: { attribution: string } | null): OpenDataLicence {
+  return source ? { ...o, attribution: `${o.attribution}. ${source.attribution}` } : o
+}
+
+/**
+ * A source's licence as HTTP headers on every response of its (Multi)Datastream: `Link` to its licence
+ * (rel="license") and its attribution as `X-Attribution` (both after the platform's, where those are set).
+ */
+export function sourceHeaders(source: NonNullable<ReturnType<typeof sourceLicence>>): [string, string][] {
+  const out: [string, string][] = [['X-Attribution', headerText(source.attribution)]]
+  if (source.licence?.url)
+    out.unshift([
+      'Link',
+      `<${new URL(source.licence.url).href}>; rel="license"${source.licence.name ? `; title*=${extValue(source.licence.name)}` : ''}`,
+    ])
+  return out
+}
