@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express'
 import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
-import { derivationOf, disaggregationOf, type Id, type PageRequest } from '@urbantwin/model'
+import { derivationOf, disaggregationOf, type PageRequest } from '@urbantwin/model'
 import type { Store } from '@urbantwin/store'
 
 /** One published (Multi)Datastream as the gender data gap report lists it. */
