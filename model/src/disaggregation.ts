@@ -81,9 +81,13 @@ export type DisaggregationInput = z.input<typeof Disaggregation>
  * not fit the schema is null too (it cannot be protected, so the API serves it to operators only).
  */
 export function disaggregationOf(properties: Record<string, unknown> | undefined): Disaggregation | null {
-  const d = properties?.disaggregation
-  if (d === undefined) return null
-  const parsed = Disaggregation.safeParse(d)
+  return parsedProperty(Disaggregation, properties?.disaggregation)
+}
+
+/** A property's value as `schema` reads it, or null when it is absent or does not fit. */
+function parsedProperty<T>(schema: z.ZodType<T>, value: unknown): T | null {
+  if (value === undefined) return null
+  const parsed = schema.safeParse(value)
   return parsed.success ? parsed.data : null
 }
 
@@ -111,8 +115,5 @@ export type Derivation = z.infer<typeof Derivation>
 
 /** The derivation of a (Multi)Datastream's properties, or null when it has none (or not this shape). */
 export function derivationOf(properties: Record<string, unknown> | undefined): Derivation | null {
-  const d = properties?.derivation
-  if (d === undefined) return null
-  const parsed = Derivation.safeParse(d)
-  return parsed.success ? parsed.data : null
+  return parsedProperty(Derivation, properties?.derivation)
 }

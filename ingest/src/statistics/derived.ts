@@ -8,6 +8,7 @@ import {
   suppress,
   type Cell,
   type Derivation,
+  type DisaggregationDimension,
   type DisaggregationInput,
   type Id,
   type LocationGeometry,
@@ -165,6 +166,26 @@ const attributionOf = (s: Source, method: string) => {
   return `${typeof a === 'string' ? `${a} ` : ''}Abgeleitet von UrbanTwin: ${method}.`
 }
 
+/** What a gender indicator derived from `s` says of itself: how, from what, under which licence. */
+function derivedFrom(s: Source, method: string, cell: Cell, dimensions: DisaggregationDimension[]) {
+  const source = `${COMPUTED_BY}, from: ${s.disaggregation.source}`
+  return {
+    derivation: { method, inputs: [s.key], source, domain: s.disaggregation.domain },
+    disaggregation: {
+      dimensions,
+      byGender: true,
+      genderCategories: s.disaggregation.genderCategories,
+      source,
+      provenance: 'derived' as const,
+      domain: s.disaggregation.domain,
+      ...(s.disaggregation.note ? { note: s.disaggregation.note } : {}),
+      cells: [cell],
+    },
+    license: s.stream.properties?.license,
+    attribution: attributionOf(s, method),
+  }
+}
+
 /** Share of women: female ÷ total residents × 100, from each area's population stream. */
 function shareOfWomen(area: Area, sources: readonly Source[]): { spec: Spec; values: NewObservation[] }[] {
   const s = sources.find((x) => x.key.startsWith(POPULATION))
@@ -188,24 +209,7 @@ function shareOfWomen(area: Area, sources: readonly Source[]): { spec: Spec; val
       definition: `${OWN}:share-of-women`,
       description: 'Share of women among the main-residence population, in %: female ÷ total × 100',
     },
-    derivation: {
-      method,
-      inputs: [s.key],
-      source: `${COMPUTED_BY}, from: ${s.disaggregation.source}`,
-      domain: s.disaggregation.domain,
-    },
-    disaggregation: {
-      dimensions: ['gender'],
-      byGender: true,
-      genderCategories: s.disaggregation.genderCategories,
-      source: `${COMPUTED_BY}, from: ${s.disaggregation.source}`,
-      provenance: 'derived',
-      domain: s.disaggregation.domain,
-      ...(s.disaggregation.note ? { note: s.disaggregation.note } : {}),
-      cells: [{ name: 'Frauenanteil (%)', gender: 'female', measure: 'ratio' }],
-    },
-    license: s.stream.properties?.license,
-    attribution: attributionOf(s, method),
+    ...derivedFrom(s, method, { name: 'Frauenanteil (%)', gender: 'female', measure: 'ratio' }, ['gender']),
   }
   const values = s.rows.flatMap((r) => {
     const f = r.values[female]
@@ -272,27 +276,15 @@ function genderGaps(area: Area, sources: readonly Source[]): { spec: Spec; value
             definition: `${OWN}:gender-gap:${slug}${part ? `:${part}` : ''}`,
             description: `${f.name} − ${m.name}`,
           },
-          derivation: {
+          ...derivedFrom(
+            s,
             method,
-            inputs: [s.key],
-            source: `${COMPUTED_BY}, from: ${s.disaggregation.source}`,
-            domain: s.disaggregation.domain,
-          },
-          disaggregation: {
-            dimensions: [
+            { name: 'weiblich − männlich', measure: 'other', ...(categories ? { categories } : {}) },
+            [
               'gender',
               ...s.disaggregation.dimensions.filter((d) => d !== 'gender' && categories?.[d] !== undefined),
             ],
-            byGender: true,
-            genderCategories: s.disaggregation.genderCategories,
-            source: `${COMPUTED_BY}, from: ${s.disaggregation.source}`,
-            provenance: 'derived',
-            domain: s.disaggregation.domain,
-            ...(s.disaggregation.note ? { note: s.disaggregation.note } : {}),
-            cells: [{ name: 'weiblich − männlich', measure: 'other', ...(categories ? { categories } : {}) }],
-          },
-          license: s.stream.properties?.license,
-          attribution: attributionOf(s, method),
+          ),
         },
         values: s.rows.flatMap((r) => {
           const a = r.values[female]
