@@ -176,7 +176,30 @@ describe('indicators the platform derives from the statistics and its registry',
     const again = await deriveGenderIndicators(store)
     expect(again.streams).toEqual({ created: 0, existing: first.streams.created })
     expect(again.observations).toEqual({ created: 0, revised: 0, unchanged: first.observations.created })
+    expect(again.withdrawn).toBe(0)
   }, 60_000)
+
+  it('withdraws a derived number once its input is no longer public (a larger k), and back', async () => {
+    const gapsOf = async () => {
+      const all = (await store.datastreams({ top: 10_000, skip: 0 })).items.filter((d) =>
+        String(d.properties?.key).startsWith('derived:gender-gap:durchschnittsalter-gestorbene:'),
+      )
+      let n = 0
+      for (const d of all) n += (await store.observations(d.id, { top: 1000, skip: 0 })).items.length
+      return n
+    }
+    const before = await gapsOf()
+    const strict = await deriveGenderIndicators(store, { minCell: 50 })
+    expect(strict.withdrawn).toBeGreaterThan(0)
+    const after = await gapsOf()
+    expect(after).toBeLessThan(before)
+    // nothing left that k = 50 hides: a further run at k = 50 withdraws nothing
+    expect((await deriveGenderIndicators(store, { minCell: 50 })).withdrawn).toBe(0)
+    const back = await deriveGenderIndicators(store)
+    expect(back.withdrawn).toBe(0)
+    expect(await gapsOf()).toBe(before)
+    derived = (await store.datastreams({ top: 10_000, skip: 0 })).items
+  }, 120_000)
 
   it('publishes residents per WLAN access point and per container of each area, as devices come and go', async () => {
     const geo = JSON.parse(shipped('stadtbezirke.geojson').toString('utf8')) as {

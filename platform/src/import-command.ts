@@ -21,7 +21,9 @@ const counts = (o: DeriveResult['observations']) =>
 
 function summary(r: StatisticsImport, perDevice: DeriveResult): string {
   const derived = (d: DeriveResult, what: string) =>
-    `${what}: ${d.streams.created} streams created, ${d.streams.existing} existing; Observations ${counts(d.observations)}\n`
+    `${what}: ${d.streams.created} streams created, ${d.streams.existing} existing; Observations ${counts(d.observations)}` +
+    (d.withdrawn > 0 ? `; ${d.withdrawn} streams withdrawn (an input no longer public) and made again` : '') +
+    '\n'
   return (
     (r.skipped
       ? `already imported (version ${r.version.slice(0, 12)}); --force imports again\n`

@@ -106,7 +106,12 @@ export async function importOnStart(
       )
     if (r.derived)
       log.info(
-        { streams: r.derived.streams, observations: r.derived.observations, minCell },
+        {
+          streams: r.derived.streams,
+          observations: r.derived.observations,
+          withdrawn: r.derived.withdrawn,
+          minCell,
+        },
         'share of women and gender gaps derived',
       )
   } catch (err) {

@@ -40,6 +40,8 @@ export type DeriveOptions = { minCell?: number; now?: () => Date }
 export type DeriveResult = {
   streams: { created: number; existing: number }
   observations: ObservationCounts
+  /** Streams deleted (and made again) because they held a number whose input is no longer public. */
+  withdrawn: number
 }
 
 /** Device kinds whose coverage is published as residents per device. */
@@ -305,14 +307,9 @@ function genderGaps(area: Area, sources: readonly Source[]): { spec: Spec; value
   return out
 }
 
-/** The derived streams of the areas by key, made where missing; counts what it did. */
-async function ensureStreams(
-  store: Store,
-  specs: readonly Spec[],
-  result: DeriveResult,
-): Promise<Map<string, Id>> {
+/** The derived (Multi)Datastreams of these Things, by key. */
+async function existingStreams(store: Store, thingIds: readonly Id[]): Promise<Map<string, Id>> {
   const ids = new Map<string, Id>()
-  const thingIds = [...new Set(specs.map((s) => s.area.thing.id))]
   const [singles, multis] = await Promise.all([
     store.datastreamsOfThings(thingIds),
     store.multiDatastreamsOfThings(thingIds),
@@ -321,6 +318,16 @@ async function ensureStreams(
     const key = d.properties?.key
     if (typeof key === 'string' && key.startsWith('derived:')) ids.set(key, d.id)
   }
+  return ids
+}
+
+/** The derived streams of the areas by key, made where missing; counts what it did. */
+async function ensureStreams(
+  store: Store,
+  specs: readonly Spec[],
+  result: DeriveResult,
+): Promise<Map<string, Id>> {
+  const ids = await existingStreams(store, [...new Set(specs.map((s) => s.area.thing.id))])
   for (const s of specs) {
     if (ids.has(s.key)) {
       result.streams.existing++
@@ -375,6 +382,7 @@ async function ensureStreams(
 const empty = (): DeriveResult => ({
   streams: { created: 0, existing: 0 },
   observations: { created: 0, revised: 0, unchanged: 0 },
+  withdrawn: 0,
 })
 
 /** Share of women and the gender gaps of every area, for every year published. */
@@ -386,6 +394,7 @@ export async function deriveGenderIndicators(store: Store, opts: DeriveOptions =
     const mine = sources.get(a.thing.id) ?? []
     return [...shareOfWomen(a, mine), ...genderGaps(a, mine)]
   })
+  await withdrawStale(store, derived, result)
   const ids = await ensureStreams(
     store,
     derived.map((d) => d.spec),
@@ -394,6 +403,28 @@ export async function deriveGenderIndicators(store: Store, opts: DeriveOptions =
   const all = derived.flatMap((d) => d.values.map((v) => ({ ...v, datastreamId: ids.get(d.spec.key)! })))
   await storeObservations(store, all, result.observations)
   return result
+}
+
+/**
+ * A derived number whose input is no longer public (a larger k, a revised count) must not stay
+ * published: a stream holding a year it would not get now is deleted, with its Observations, and
+ * made again (a time-series engine deletes whole series, not single points).
+ */
+async function withdrawStale(
+  store: Store,
+  derived: readonly { spec: Spec; values: NewObservation[] }[],
+  result: DeriveResult,
+): Promise<void> {
+  const existing = await existingStreams(store, [...new Set(derived.map((d) => d.spec.area.thing.id))])
+  for (const d of derived) {
+    const id = existing.get(d.spec.key)
+    if (id === undefined) continue
+    const wanted = new Set(d.values.map((v) => Date.parse(v.phenomenonTime)))
+    const stored = (await store.observations(id, { top: MAX, skip: 0, count: false })).items
+    if (stored.every((o) => wanted.has(Date.parse(o.phenomenonTime)))) continue
+    await store.remove('Datastreams', id)
+    result.withdrawn++
+  }
 }
 
 /**
@@ -515,5 +546,6 @@ export async function deriveIndicators(store: Store, opts: DeriveOptions = {}): 
       revised: a.observations.revised + b.observations.revised,
       unchanged: a.observations.unchanged + b.observations.unchanged,
     },
+    withdrawn: a.withdrawn + b.withdrawn,
   }
 }
