@@ -1,5 +1,5 @@
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon'
-import { COUNT, COUNT_OBSERVATION, MEASUREMENT, PERCENT } from '@urbantwin/devices'
+import { COUNT, COUNT_OBSERVATION, MEASUREMENT, PERCENT, deviceKinds } from '@urbantwin/devices'
 import {
   COMPLEX_OBSERVATION,
   DEFAULT_MIN_CELL,
@@ -46,13 +46,8 @@ export type DeriveResult = {
 
 /** Device kinds whose coverage is published as residents per device. */
 export const PER_DEVICE_KINDS = [
-  {
-    kind: 'wlan-access-point',
-    de: 'öffentlichen WLAN-Access-Point',
-    en: 'public WLAN access point',
-    domain: 'wlan',
-  },
-  { kind: 'clothing-container', de: 'Altkleidercontainer', en: 'used-clothing container', domain: 'waste' },
+  { kind: 'wlan-access-point', de: 'öffentlichen WLAN-Access-Point', en: 'public WLAN access point' },
+  { kind: 'clothing-container', de: 'Altkleidercontainer', en: 'used-clothing container' },
 ] as const
 
 const UCUM = 'http://unitsofmeasure.org/ucum.html'
@@ -506,7 +501,7 @@ export async function deriveResidentsPerDevice(
             method,
             inputs: [pop.key, `registry:Things:kind=${kind.kind}`],
             source: `${COMPUTED_BY}, from: ${pop.source.disaggregation.source} and the platform's device registry`,
-            domain: kind.domain,
+            domain: deviceKinds.get(kind.kind)?.domain ?? 'other',
           },
           license: pop.source.stream.properties?.license,
           attribution: attributionOf(pop.source, method),
@@ -530,22 +525,4 @@ export async function deriveResidentsPerDevice(
   }
   await storeObservations(store, fresh, result.observations)
   return result
-}
-
-/** Both: what the statistics import and the start of the platform run. */
-export async function deriveIndicators(store: Store, opts: DeriveOptions = {}): Promise<DeriveResult> {
-  const a = await deriveGenderIndicators(store, opts)
-  const b = await deriveResidentsPerDevice(store, opts)
-  return {
-    streams: {
-      created: a.streams.created + b.streams.created,
-      existing: a.streams.existing + b.streams.existing,
-    },
-    observations: {
-      created: a.observations.created + b.observations.created,
-      revised: a.observations.revised + b.observations.revised,
-      unchanged: a.observations.unchanged + b.observations.unchanged,
-    },
-    withdrawn: a.withdrawn + b.withdrawn,
-  }
 }

@@ -9,7 +9,6 @@ export {
 export { publishDataset, type PublishProgress, type PublishResult } from './publish.ts'
 export {
   deriveGenderIndicators,
-  deriveIndicators,
   deriveResidentsPerDevice,
   PER_DEVICE_KINDS,
   type DeriveOptions,
